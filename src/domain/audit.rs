@@ -1,0 +1,144 @@
+//! Audit log entries and the hash chain that makes tampering visible.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The hash the first entry of a fresh log links to.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// A ticket was triaged and stored.
+    TicketTriaged,
+    /// A ticket was stored without triage.
+    TicketCreated,
+    /// A ticket's fields changed.
+    TicketUpdated,
+    /// A ticket was deleted.
+    TicketDeleted,
+    /// Old tickets were purged.
+    TicketsPurged,
+    /// Audit entries were exported.
+    AuditExported,
+    /// Old audit entries were purged.
+    AuditPurged,
+}
+
+impl AuditAction {
+    /// The action's name as stored and shown (`ticket.triaged`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::TicketTriaged => "ticket.triaged",
+            AuditAction::TicketCreated => "ticket.created",
+            AuditAction::TicketUpdated => "ticket.updated",
+            AuditAction::TicketDeleted => "ticket.deleted",
+            AuditAction::TicketsPurged => "tickets.purged",
+            AuditAction::AuditExported => "audit.exported",
+            AuditAction::AuditPurged => "audit.purged",
+        }
+    }
+}
+
+/// An entry about to be appended: everything but its place in the chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Ticket concerned, if any.
+    pub ticket_id: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// Who did it.
+    pub actor: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Details as JSON text.
+    pub details_json: String,
+    /// Rules version in force, for triage entries.
+    pub rules_version: Option<String>,
+}
+
+impl AuditRecord {
+    /// A record of `action` by `actor` at `at`.
+    pub fn new(action: AuditAction, actor: &str, at: DateTime<Utc>, details: serde_json::Value) -> Self {
+        AuditRecord {
+            ticket_id: None,
+            action: action.as_str().to_owned(),
+            actor: actor.to_owned(),
+            created_at: at,
+            details_json: details.to_string(),
+            rules_version: None,
+        }
+    }
+
+    /// The same record about `ticket_id`.
+    pub fn for_ticket(mut self, ticket_id: &str) -> Self {
+        self.ticket_id = Some(ticket_id.to_owned());
+        self
+    }
+
+    /// The same record with the rules version that decided it.
+    pub fn with_rules_version(mut self, version: &str) -> Self {
+        self.rules_version = Some(version.to_owned());
+        self
+    }
+
+    /// The hash of this record at position `sequence` after an entry whose hash is `prev_hash`.
+    pub fn chain_hash(&self, sequence: i64, prev_hash: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            prev_hash,
+            &sequence.to_string(),
+            self.ticket_id.as_deref().unwrap_or(""),
+            &self.action,
+            &self.actor,
+            &self.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            &self.details_json,
+            self.rules_version.as_deref().unwrap_or(""),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+}
+
+/// A stored audit entry with its place in the hash chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the log.
+    pub sequence: i64,
+    /// The recorded facts.
+    pub record: AuditRecord,
+    /// Hash of the previous entry.
+    pub prev_hash: String,
+    /// Hash of this entry.
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// Why this entry's own hash does not hold, if it does not.
+    pub fn hash_mismatch(&self) -> Option<String> {
+        let expected = self.record.chain_hash(self.sequence, &self.prev_hash);
+        (expected != self.hash).then(|| format!("entry {} was altered: its content no longer matches its hash", self.sequence))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_change_to_a_record_changes_its_hash() {
+        let at = Utc::now();
+        let record = AuditRecord::new(AuditAction::TicketTriaged, "svc", at, serde_json::json!({"queue": "it"}))
+            .for_ticket("TKT-20261127-AAAAAAAA");
+        let hash = record.chain_hash(1, GENESIS_HASH);
+        let mut altered = record.clone();
+        altered.actor = "mallory".into();
+        assert_ne!(hash, altered.chain_hash(1, GENESIS_HASH));
+        assert_ne!(hash, record.chain_hash(2, GENESIS_HASH));
+        let entry = AuditEntry { sequence: 1, record: altered, prev_hash: GENESIS_HASH.into(), hash };
+        assert!(entry.hash_mismatch().is_some());
+    }
+}

@@ -1,0 +1,14 @@
+//! The helpdesk's own vocabulary: tickets, their identifiers, validation and the audit log's entries.
+//! Nothing here knows about gRPC or the database.
+
+pub mod audit;
+pub mod ids;
+pub mod patch;
+pub mod ticket;
+pub mod validation;
+
+pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use ids::TicketId;
+pub use patch::{PatchError, TicketPatch};
+pub use ticket::{Category, Priority, Status, Ticket, TicketDraft};
+pub use validation::{FieldViolation, Limits, ValidationErrors, validate_draft};

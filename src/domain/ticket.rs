@@ -1,0 +1,227 @@
+//! The ticket model: categories, priorities, statuses, the ticket as received and as stored.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::TicketId;
+
+/// Declares a closed set of names with their canonical upper-case spelling and a lenient parser
+/// (case-insensitive; spaces and hyphens count as underscores).
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The canonical upper-case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == wanted)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("unknown value {s:?}; expected one of {}", names.join(", "))
+                    })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// What a ticket is about.
+    Category {
+        /// Invoices, payments, refunds, plans.
+        Billing => "BILLING",
+        /// Technical faults, outages, performance.
+        Technical => "TECHNICAL",
+        /// Sign-in, passwords, users, permissions.
+        Account => "ACCOUNT",
+        /// Breaches, suspicious activity, vulnerabilities.
+        Security => "SECURITY",
+        /// Requests for new features.
+        FeatureRequest => "FEATURE_REQUEST",
+        /// Defects in the product.
+        Bug => "BUG",
+        /// Anything else.
+        General => "GENERAL",
+    }
+);
+
+named_enum!(
+    /// How urgent a ticket is, in increasing order.
+    Priority {
+        /// Can wait.
+        Low => "LOW",
+        /// Normal work.
+        Medium => "MEDIUM",
+        /// Needs attention soon.
+        High => "HIGH",
+        /// Needs attention now.
+        Critical => "CRITICAL",
+    }
+);
+
+named_enum!(
+    /// Where a ticket stands in its life.
+    Status {
+        /// Received, not yet triaged.
+        New => "NEW",
+        /// Triaged and routed.
+        Triaged => "TRIAGED",
+        /// Being worked on.
+        InProgress => "IN_PROGRESS",
+        /// Escalated.
+        Escalated => "ESCALATED",
+        /// Solved.
+        Resolved => "RESOLVED",
+        /// Closed for good.
+        Closed => "CLOSED",
+    }
+);
+
+impl Status {
+    /// Whether a ticket may move from `self` to `next`. Staying put is always allowed.
+    pub fn can_transition_to(self, next: Status) -> bool {
+        use Status::*;
+        self == next
+            || matches!(
+                (self, next),
+                (New, Triaged | InProgress | Escalated | Resolved | Closed)
+                    | (Triaged, InProgress | Escalated | Resolved | Closed)
+                    | (InProgress, Escalated | Resolved | Closed)
+                    | (Escalated, InProgress | Resolved | Closed)
+                    | (Resolved, InProgress | Closed)
+            )
+    }
+
+    /// Whether the ticket still needs work (not resolved or closed).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Closed)
+    }
+}
+
+impl Priority {
+    /// 0 for LOW up to 1 for CRITICAL.
+    pub fn weight(self) -> f64 {
+        match self {
+            Priority::Low => 0.0,
+            Priority::Medium => 1.0 / 3.0,
+            Priority::High => 2.0 / 3.0,
+            Priority::Critical => 1.0,
+        }
+    }
+}
+
+/// A ticket as a caller sends it, before validation: every field may be missing or wrong.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketDraft {
+    /// Identifier, if the caller chose one.
+    pub ticket_id: Option<String>,
+    /// Short summary.
+    pub title: String,
+    /// Full text.
+    pub description: String,
+    /// Requester's e-mail address.
+    pub requester_email: String,
+    /// Category; `None` means "predict it".
+    pub category: Option<Category>,
+    /// Priority; `None` means the configured default.
+    pub priority: Option<Priority>,
+    /// Status; `None` means NEW.
+    pub status: Option<Status>,
+    /// Creation time; `None` means now.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Labels.
+    pub tags: Vec<String>,
+    /// Attributes such as `tier` or `product`.
+    pub metadata: BTreeMap<String, String>,
+    /// Queue, if already assigned.
+    pub assigned_queue: Option<String>,
+}
+
+/// A valid ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Identifier.
+    pub ticket_id: TicketId,
+    /// Short summary, trimmed.
+    pub title: String,
+    /// Full text.
+    pub description: String,
+    /// Requester's e-mail address.
+    pub requester_email: String,
+    /// Category; `None` until given or predicted.
+    pub category: Option<Category>,
+    /// Whether the requester gave the priority (false when the default was applied).
+    pub priority_given: bool,
+    /// Priority.
+    pub priority: Priority,
+    /// Status.
+    pub status: Status,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Time of the last change.
+    pub updated_at: DateTime<Utc>,
+    /// Labels, without duplicates, in the order first given.
+    pub tags: Vec<String>,
+    /// Attributes.
+    pub metadata: BTreeMap<String, String>,
+    /// Queue the ticket is routed to.
+    pub assigned_queue: Option<String>,
+}
+
+impl Ticket {
+    /// Adds tags that are not there yet, keeping the order.
+    pub fn add_tags<'a>(&mut self, tags: impl IntoIterator<Item = &'a String>) {
+        for tag in tags {
+            if !self.tags.contains(tag) {
+                self.tags.push(tag.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_leniently() {
+        assert_eq!("feature request".parse::<Category>(), Ok(Category::FeatureRequest));
+        assert_eq!("Feature-Request".parse::<Category>(), Ok(Category::FeatureRequest));
+        assert_eq!("critical".parse::<Priority>(), Ok(Priority::Critical));
+        assert!("urgent".parse::<Priority>().unwrap_err().contains("LOW, MEDIUM, HIGH, CRITICAL"));
+    }
+
+    #[test]
+    fn closed_tickets_stay_closed() {
+        assert!(Status::New.can_transition_to(Status::Triaged));
+        assert!(Status::Resolved.can_transition_to(Status::InProgress));
+        assert!(!Status::Closed.can_transition_to(Status::InProgress));
+        assert!(!Status::Triaged.can_transition_to(Status::New));
+    }
+}

@@ -1,0 +1,123 @@
+//! What the triage decided about a ticket, with every reason, as the pipeline returns it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Category, Priority, Status};
+
+/// Who decided a ticket's category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CategorySource {
+    /// The requester gave it.
+    Requester,
+    /// Predicted from the text.
+    Predicted,
+    /// Nothing pointed anywhere: GENERAL.
+    Fallback,
+}
+
+/// The category decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    /// The category the ticket is handled under.
+    pub category: Category,
+    /// Who decided it.
+    pub source: CategorySource,
+    /// Confidence of the decision in [0, 1].
+    pub confidence: f64,
+    /// What the text suggests.
+    pub predicted_category: Category,
+    /// Confidence of the prediction in [0, 1].
+    pub predicted_confidence: f64,
+    /// The requester's category differs from a confident prediction.
+    pub disagreement: bool,
+}
+
+/// One weighted part of the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreComponent {
+    /// `priority`, `urgency`, `sentiment`, `category_risk`, `age` or `tier`.
+    pub name: String,
+    /// Value in [0, 1].
+    pub raw_value: f64,
+    /// Normalised weight; all weights add up to 1.
+    pub weight: f64,
+    /// raw_value * weight.
+    pub contribution: f64,
+    /// Why, in words.
+    pub detail: String,
+}
+
+/// What the text says beyond the fields.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Signals {
+    /// Urgency phrases found.
+    pub urgency_phrases: Vec<String>,
+    /// Urgency of the language in [0, 1].
+    pub urgency: f64,
+    /// Sentiment in [-1, 1].
+    pub sentiment: f64,
+    /// ISO 639-1 code or `und`.
+    pub language: String,
+}
+
+/// How far a ticket is escalated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EscalationLevel {
+    /// Not escalated.
+    None,
+    /// Brought to a supervisor.
+    Supervisor,
+    /// Paged to whoever is on call.
+    OnCall,
+}
+
+/// The escalation decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Escalation {
+    /// Whether the ticket is escalated.
+    pub escalated: bool,
+    /// How far.
+    pub level: EscalationLevel,
+    /// Why; empty when not escalated.
+    pub reason: String,
+}
+
+/// The whole decision about one ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageResult {
+    /// The ticket's identifier.
+    pub ticket_id: String,
+    /// Category decision.
+    pub classification: Classification,
+    /// Final priority.
+    pub priority: Priority,
+    /// Score in [0, 1].
+    pub score: f64,
+    /// Every component of the score.
+    pub components: Vec<ScoreComponent>,
+    /// Queue the ticket goes to.
+    pub queue: String,
+    /// Rule that decided the queue, or `default`.
+    pub matched_rule: String,
+    /// Escalation decision.
+    pub escalation: Escalation,
+    /// When the first response is due.
+    pub sla_due_at: DateTime<Utc>,
+    /// Text signals.
+    pub signals: Signals,
+    /// The decision in words.
+    pub explanation: String,
+    /// Served from the cache.
+    pub from_cache: bool,
+    /// Version of the rules that decided it.
+    pub rules_version: String,
+    /// Tags added by rules.
+    pub tags: Vec<String>,
+    /// Status after triage: TRIAGED, or ESCALATED when escalated.
+    pub status: Status,
+    /// When the triage ran.
+    pub triaged_at: DateTime<Utc>,
+}
