@@ -16,9 +16,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     let descriptor_path = out_dir.join("helpdesk_descriptor.bin");
     std::fs::write(&descriptor_path, prost::Message::encode_to_vec(&file_descriptors))?;
-    tonic_prost_build::configure()
-        .build_server(true)
-        .build_client(true)
-        .compile_fds(file_descriptors)?;
+    tonic_prost_build::configure().build_server(true).build_client(true).compile_fds(file_descriptors)?;
     Ok(())
 }

@@ -141,7 +141,10 @@ fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
 }
 
 /// Loads the settings from an optional file and the given environment (pass `std::env::vars()`).
-pub fn load(file: Option<&std::path::Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Settings, ConfigError> {
+pub fn load(
+    file: Option<&std::path::Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Settings, ConfigError> {
     let env: Vec<(String, String)> = env.into_iter().collect();
     let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let mut builder = Config::builder();
@@ -176,9 +179,9 @@ impl Settings {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(invalid("log_format", format!("must be text or json, got {:?}", self.log_format)));
         }
-        self.listen_addr
-            .parse::<SocketAddr>()
-            .map_err(|e| invalid("listen_addr", format!("{:?} is not an address with a port: {e}", self.listen_addr)))?;
+        self.listen_addr.parse::<SocketAddr>().map_err(|e| {
+            invalid("listen_addr", format!("{:?} is not an address with a port: {e}", self.listen_addr))
+        })?;
         if self.store_type == StoreType::Postgres && self.database_url.as_deref().is_none_or(str::is_empty) {
             return Err(invalid("database_url", "is required when store_type is postgres"));
         }
@@ -198,7 +201,12 @@ impl Settings {
         if !(0.0..=1.0).contains(&bands.high) || !(0.0..=1.0).contains(&bands.critical) || bands.high > bands.critical {
             return Err(invalid("priority_bands", "need 0 <= high <= critical <= 1"));
         }
-        for (name, hours) in [("critical", self.sla_hours.critical), ("high", self.sla_hours.high), ("medium", self.sla_hours.medium), ("low", self.sla_hours.low)] {
+        for (name, hours) in [
+            ("critical", self.sla_hours.critical),
+            ("high", self.sla_hours.high),
+            ("medium", self.sla_hours.medium),
+            ("low", self.sla_hours.low),
+        ] {
             if !hours.is_finite() || hours <= 0.0 {
                 return Err(invalid(&format!("sla_hours.{name}"), "must be a positive number of hours"));
             }

@@ -1,1 +1,31 @@
-fn main() {}
+//! The `helpdesk` binary: parse the command line, load the settings, set up logging, run the
+//! subcommand. Exit status 2 for usage, configuration and I/O errors.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use helpdesk_ai::{
+    cli::{self, Cli},
+    config, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Cli::parse();
+    let settings = match config::load(args.config.as_deref(), std::env::vars()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("helpdesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = settings.log_filter().unwrap_or_else(|_| "info".to_owned());
+    telemetry::init(&filter, &settings.log_format);
+    match cli::run(args.command, settings).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("helpdesk: {e}");
+            e.exit_code()
+        }
+    }
+}

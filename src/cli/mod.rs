@@ -1,1 +1,15 @@
-//! The `helpdesk` command line: one file per subcommand.
+//! The `helpdesk` command line: one file per subcommand, parsed with clap.
+
+mod args;
+pub mod config;
+mod dispatch;
+mod error;
+pub mod migrate;
+pub mod serve;
+pub mod stats;
+mod ticket_store;
+pub mod triage;
+
+pub use args::{Cli, Command};
+pub use dispatch::run;
+pub use error::CliError;

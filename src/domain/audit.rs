@@ -120,7 +120,8 @@ impl AuditEntry {
     /// Why this entry's own hash does not hold, if it does not.
     pub fn hash_mismatch(&self) -> Option<String> {
         let expected = self.record.chain_hash(self.sequence, &self.prev_hash);
-        (expected != self.hash).then(|| format!("entry {} was altered: its content no longer matches its hash", self.sequence))
+        (expected != self.hash)
+            .then(|| format!("entry {} was altered: its content no longer matches its hash", self.sequence))
     }
 }
 

@@ -24,9 +24,7 @@ pub struct InvalidTicketId;
 impl TicketId {
     /// A fresh identifier for a ticket created on `date`, with 8 random characters.
     pub fn generate(date: NaiveDate, rng: &mut impl Rng) -> Self {
-        let suffix: String = (0..8)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
+        let suffix: String = (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
         TicketId(format!("TKT-{}-{suffix}", date.format("%Y%m%d")))
     }
 
@@ -80,7 +78,9 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for bad in ["", "TKT-2026112-ABCDEFGH", "TKT-20261127-abcdefgh", "TKT-20261340-ABCDEFGH", "XYZ-20261127-ABCDEFGH"] {
+        for bad in
+            ["", "TKT-2026112-ABCDEFGH", "TKT-20261127-abcdefgh", "TKT-20261340-ABCDEFGH", "XYZ-20261127-ABCDEFGH"]
+        {
             assert_eq!(bad.parse::<TicketId>(), Err(InvalidTicketId), "{bad}");
         }
     }

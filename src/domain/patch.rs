@@ -75,10 +75,10 @@ impl TicketPatch {
 
     /// The ticket after the patch, validated as a whole; `updated_at` becomes `now`.
     pub fn apply(&self, current: &Ticket, limits: &Limits, now: DateTime<Utc>) -> Result<Ticket, PatchError> {
-        if let Some(to) = self.status {
-            if !current.status.can_transition_to(to) {
-                return Err(PatchError::IllegalTransition { from: current.status, to });
-            }
+        if let Some(to) = self.status
+            && !current.status.can_transition_to(to)
+        {
+            return Err(PatchError::IllegalTransition { from: current.status, to });
         }
         let draft = TicketDraft {
             ticket_id: Some(current.ticket_id.to_string()),
@@ -117,7 +117,11 @@ mod tests {
     #[test]
     fn a_patch_changes_only_its_fields() {
         let current = ticket();
-        let patch = TicketPatch { status: Some(Status::InProgress), title: Some("Printer jam, floor 3".into()), ..Default::default() };
+        let patch = TicketPatch {
+            status: Some(Status::InProgress),
+            title: Some("Printer jam, floor 3".into()),
+            ..Default::default()
+        };
         let next = patch.apply(&current, &Limits::default(), Utc::now()).expect("allowed");
         assert_eq!(next.title, "Printer jam, floor 3");
         assert_eq!(next.status, Status::InProgress);

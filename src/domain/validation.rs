@@ -85,7 +85,7 @@ impl ValidationErrors {
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = self.violations.iter().map(|v| format!("{}: {}", v.field, v.description)).collect();
-        write!(f, "invalid ticket: {}", parts.join("; "))
+        write!(f, "invalid request: {}", parts.join("; "))
     }
 }
 

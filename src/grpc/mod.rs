@@ -1,1 +1,12 @@
-//! The thin gRPC layer: one file per service, conversions, status mapping and the server.
+//! The thin gRPC layer: one file per service, conversions, status mapping, health and the server.
+
+pub mod audit_api;
+pub mod batch_api;
+pub mod convert;
+pub mod health;
+pub mod request;
+pub mod server;
+pub mod status;
+pub mod ticket_api;
+pub mod triage_api;
+pub mod update_mask;

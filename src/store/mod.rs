@@ -1,1 +1,27 @@
 //! The one store layer: sea-orm entities, migrations and the repository the services call.
+
+mod archive;
+mod audit;
+mod chain;
+mod connect;
+mod entities;
+mod error;
+mod listing;
+pub mod migrations;
+mod paging;
+mod rows;
+mod stats;
+#[cfg(test)]
+mod testing;
+mod tickets;
+mod triage;
+mod verify;
+
+pub use audit::AuditFilter;
+pub use connect::Store;
+pub use error::StoreError;
+pub use listing::TicketFilter;
+pub use paging::{Page, PageRequest};
+pub use stats::TicketStats;
+pub use triage::StoredTriage;
+pub use verify::ChainReport;

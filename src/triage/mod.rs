@@ -1,8 +1,23 @@
 //! The pure triage pipeline: validate -> normalise -> text signals -> classify -> score -> route ->
-//! escalate -> result. No I/O: deterministic for a ticket, settings, rules and clock.
+//! escalate -> result. No I/O (except [`RuleSet::load`]): deterministic for a ticket, settings, rules
+//! and clock.
 
+pub mod cache;
+pub mod classify;
+pub mod escalate;
+pub mod explain;
+#[cfg(test)]
+mod fixtures;
+pub mod pipeline;
 pub mod result;
+pub mod rules;
+pub mod score;
 pub mod settings;
+pub mod signals;
+mod text;
 
+pub use cache::TriageEngine;
+pub use pipeline::Triager;
 pub use result::TriageResult;
+pub use rules::{RuleSet, RulesError, RulesFormat};
 pub use settings::TriageSettings;

@@ -48,7 +48,8 @@ impl ScoreWeights {
                 return Some(format!("score_weights.{name} must be a non-negative number, got {w}"));
             }
         }
-        (self.named().iter().map(|(_, w)| w).sum::<f64>() <= 0.0).then(|| "score_weights must not all be zero".to_owned())
+        (self.named().iter().map(|(_, w)| w).sum::<f64>() <= 0.0)
+            .then(|| "score_weights must not all be zero".to_owned())
     }
 }
 

@@ -1,0 +1,43 @@
+//! The command line's shape: global options and one variant per subcommand. Each subcommand's own
+//! arguments live beside its code.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use super::{config::ConfigCommand, serve::ServeArgs, stats::StatsArgs, triage::TriageArgs};
+
+/// helpdesk: triage helpdesk tickets (gRPC server and command line).
+#[derive(Debug, Parser)]
+#[command(name = "helpdesk", version, propagate_version = true, max_term_width = 100)]
+#[command(after_long_help = "\
+Configuration: built-in defaults, then the --config file (or HELPDESK_CONFIG), then HELPDESK_*
+environment variables (HELPDESK_STORE_TYPE, HELPDESK_STORE_PATH, HELPDESK_LOG_LEVEL, ...).
+`helpdesk config check` prints the effective settings.")]
+pub struct Cli {
+    /// Configuration file (JSON, TOML or YAML); HELPDESK_CONFIG when not given.
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Triage tickets from a JSON, JSON lines, CSV or text file and write one outcome per record.
+    Triage(TriageArgs),
+    /// Apply pending database migrations to the configured store.
+    #[command(after_long_help = "\
+Opens the configured store (store_type, store_path) and applies the migrations it lacks; prints their
+names, or \"database is up to date\". `helpdesk serve` applies them at start as well.")]
+    Migrate,
+    /// Print ticket counts by status, category, priority and queue.
+    Stats(StatsArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}

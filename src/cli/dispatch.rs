@@ -1,0 +1,17 @@
+//! Runs the chosen subcommand with the loaded settings.
+
+use std::process::ExitCode;
+
+use super::{CliError, Command, config, migrate, serve, stats, triage};
+use crate::config::Settings;
+
+/// Runs `command`; the exit status is the subcommand's (errors are returned for the caller to print).
+pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Serve(args) => serve::run(args, settings).await,
+        Command::Triage(args) => triage::run(args, &settings).await,
+        Command::Migrate => migrate::run(&settings).await,
+        Command::Stats(args) => stats::run(args, &settings).await,
+        Command::Config(command) => config::run(command, &settings),
+    }
+}

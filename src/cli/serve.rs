@@ -1,0 +1,59 @@
+//! `helpdesk serve`: the gRPC server, until SIGINT or SIGTERM, then a graceful shutdown.
+
+use std::{net::SocketAddr, process::ExitCode};
+
+use clap::Args;
+use tokio::{
+    net::TcpListener,
+    signal::unix::{SignalKind, signal},
+};
+
+use crate::{
+    cli::{CliError, ticket_store::where_stored},
+    config::Settings,
+    grpc::server::{App, run as serve},
+};
+
+/// Arguments of `helpdesk serve`.
+#[derive(Debug, Clone, Args)]
+#[command(after_long_help = "\
+Serves helpdesk.v1.TriageService, BatchTriageService, TicketStoreService and AuditService, plus
+grpc.health.v1.Health and server reflection. The store is opened and migrated first (embedded SQLite
+under store_path by default). SIGINT or SIGTERM starts a graceful shutdown: health turns NOT_SERVING
+and in-flight calls get shutdown_grace_secs to finish.
+
+Examples:
+  helpdesk serve
+  helpdesk --config helpdesk.yaml serve --listen 0.0.0.0:50051")]
+pub struct ServeArgs {
+    /// Address to listen on, overriding listen_addr (HELPDESK_LISTEN_ADDR); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// Runs the server until a signal asks it to stop.
+pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, CliError> {
+    if let Some(addr) = args.listen {
+        settings.listen_addr = addr.to_string();
+    }
+    let mut interrupt =
+        signal(SignalKind::interrupt()).map_err(|e| CliError::Setup(format!("cannot watch SIGINT: {e}")))?;
+    let mut terminate =
+        signal(SignalKind::terminate()).map_err(|e| CliError::Setup(format!("cannot watch SIGTERM: {e}")))?;
+    let listener = TcpListener::bind(&settings.listen_addr)
+        .await
+        .map_err(|e| CliError::Setup(format!("cannot listen on {}: {e}", settings.listen_addr)))?;
+    let app = App::build(&settings).await.map_err(|e| CliError::Setup(e.to_string()))?;
+    let local = listener.local_addr().map_or_else(|_| settings.listen_addr.clone(), |a| a.to_string());
+    tracing::info!(store = %where_stored(&settings), "listening on {local}");
+    let shutdown = async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        tracing::info!("{name} received");
+    };
+    serve(listener, app, shutdown).await.map_err(|e| CliError::Failed(format!("the server stopped: {e}")))?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,23 @@
+//! Opening the configured ticket store for the subcommands that need it, with errors that say where.
+
+use crate::{
+    cli::CliError,
+    config::{Settings, StoreType},
+    store::Store,
+};
+
+/// Opens (and migrates) the configured store.
+pub async fn open_store(settings: &Settings) -> Result<Store, CliError> {
+    Store::connect(settings)
+        .await
+        .map_err(|e| CliError::Setup(format!("cannot open the ticket store ({}): {e}", where_stored(settings))))
+}
+
+/// Where the settings keep tickets, in words: the SQLite file, "in memory" or "PostgreSQL".
+pub fn where_stored(settings: &Settings) -> String {
+    match settings.store_type {
+        StoreType::Memory => "in memory".into(),
+        StoreType::File => settings.sqlite_file().display().to_string(),
+        StoreType::Postgres => "PostgreSQL".into(),
+    }
+}

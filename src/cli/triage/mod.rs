@@ -1,0 +1,13 @@
+//! `helpdesk triage`: tickets from a file in, one outcome per record out.
+
+mod command;
+mod csv_input;
+mod json_input;
+mod local;
+mod proto_result;
+mod record;
+mod remote;
+mod report;
+mod text_input;
+
+pub use command::{InputFormat, TriageArgs, run};

@@ -1,0 +1,155 @@
+//! The gRPC server: builds the services over one store and triage engine, adds health and reflection,
+//! applies limits, and serves a bound listener until a shutdown future completes.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use tokio::{net::TcpListener, sync::watch};
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use super::{
+    audit_api::AuditApi,
+    batch_api::BatchApi,
+    health::{self, CHECK_INTERVAL, Health, SERVICES},
+    ticket_api::TicketApi,
+    triage_api::TriageApi,
+};
+use crate::{
+    config::Settings,
+    intake::Intake,
+    proto::{
+        self, audit_service_server::AuditServiceServer, batch_triage_service_server::BatchTriageServiceServer,
+        ticket_store_service_server::TicketStoreServiceServer, triage_service_server::TriageServiceServer,
+    },
+    store::{Store, StoreError},
+    triage::{RuleSet, RulesError, TriageEngine, Triager},
+};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened or migrated.
+    #[error("cannot open the ticket store: {0}")]
+    Store(#[from] StoreError),
+    /// The rules file is invalid.
+    #[error("cannot load the routing rules: {0}")]
+    Rules(#[from] RulesError),
+}
+
+/// Why serving stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The transport failed.
+    #[error("gRPC transport error: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection could not be built from the descriptors.
+    #[error("cannot build the reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Everything the services share.
+pub struct App {
+    settings: Settings,
+    intake: Intake,
+}
+
+impl App {
+    /// Opens the store, loads the rules and builds the triage engine.
+    pub async fn build(settings: &Settings) -> Result<App, StartError> {
+        let rules = match &settings.rules_path {
+            Some(path) => RuleSet::load(path)?,
+            None => RuleSet::builtin(),
+        };
+        let store = Store::connect(settings).await?;
+        Ok(App::with_store(settings, store, rules))
+    }
+
+    /// An app over an already opened store and rules.
+    pub fn with_store(settings: &Settings, store: Store, rules: RuleSet) -> App {
+        let triage = settings.triage_settings();
+        let limits = triage.limits;
+        let triager = Triager::new(triage, Arc::new(rules));
+        let engine = TriageEngine::new(triager, settings.cache_enabled, Duration::from_secs(settings.cache_ttl));
+        App { settings: settings.clone(), intake: Intake::new(Arc::new(engine), store, limits) }
+    }
+
+    /// The intake the services use.
+    pub fn intake(&self) -> &Intake {
+        &self.intake
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes. Then every health status turns NOT_SERVING,
+/// streams are told to end, and in-flight calls get `shutdown_grace_secs` to finish.
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let health = Health::new(reporter);
+    health.set_all(true).await;
+    let monitor =
+        tokio::spawn(health::monitor(app.intake.store().clone(), health.clone(), stop_rx.clone(), CHECK_INTERVAL));
+
+    let mut reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .include_reflection_service(false)
+        .with_service_name("grpc.health.v1.Health");
+    for name in SERVICES {
+        reflection = reflection.with_service_name(name);
+    }
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .include_reflection_service(false)
+        .with_service_name("grpc.health.v1.Health");
+    let reflection_v1alpha = SERVICES.iter().fold(reflection_v1alpha, |b, name| b.with_service_name(*name));
+
+    let s = &app.settings;
+    let max = s.max_message_bytes;
+    let intake = app.intake.clone();
+    let signal = {
+        let health = health.clone();
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+            health.set_all(false).await;
+            let _ = stop_tx.send(true);
+        }
+    };
+    let server = Server::builder()
+        .timeout(Duration::from_secs(s.request_timeout_secs))
+        .concurrency_limit_per_connection(s.max_concurrent_requests_per_connection)
+        .load_shed(true)
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .add_service(health_service)
+        .add_service(reflection.build_v1()?)
+        .add_service(reflection_v1alpha.build_v1alpha()?)
+        .add_service(TriageServiceServer::new(TriageApi::new(intake.clone())).max_decoding_message_size(max))
+        .add_service(
+            BatchTriageServiceServer::new(BatchApi::new(intake.clone(), stop_rx.clone()))
+                .max_decoding_message_size(max),
+        )
+        .add_service(TicketStoreServiceServer::new(TicketApi::new(intake.clone())).max_decoding_message_size(max))
+        .add_service(
+            AuditServiceServer::new(AuditApi::new(intake.store().clone(), stop_rx.clone()))
+                .max_decoding_message_size(max),
+        )
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+
+    let grace = Duration::from_secs(s.shutdown_grace_secs);
+    let mut stopped = stop_rx.clone();
+    let outcome = tokio::select! {
+        result = server => result.map_err(ServeError::from),
+        _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(grace_secs = grace.as_secs(), "calls still running after the grace period were cut off");
+            Ok(())
+        }
+    };
+    monitor.abort();
+    outcome
+}

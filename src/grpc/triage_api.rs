@@ -1,0 +1,52 @@
+//! `helpdesk.v1.TriageService`: triage one ticket.
+
+use chrono::Utc;
+use tonic::{Request, Response, Status};
+
+use super::{
+    convert::{result_to_proto, ticket_from_proto, ticket_to_proto},
+    request::actor,
+    status::ApiError,
+};
+use crate::{
+    intake::{Intake, IntakeOptions},
+    proto::{TriageTicketRequest, TriageTicketResponse, triage_service_server::TriageService},
+};
+
+/// The TriageService implementation.
+pub struct TriageApi {
+    intake: Intake,
+}
+
+impl TriageApi {
+    /// The service over `intake`.
+    pub fn new(intake: Intake) -> Self {
+        TriageApi { intake }
+    }
+}
+
+#[tonic::async_trait]
+impl TriageService for TriageApi {
+    #[tracing::instrument(skip_all, fields(ticket_id))]
+    async fn triage_ticket(
+        &self,
+        request: Request<TriageTicketRequest>,
+    ) -> Result<Response<TriageTicketResponse>, Status> {
+        let actor = actor(&request);
+        let message = request.into_inner();
+        let ticket = message.ticket.ok_or_else(|| ApiError::field("ticket", "is required"))?;
+        let draft = ticket_from_proto(ticket).map_err(|e| ApiError::from(e.prefixed("ticket")))?;
+        let options =
+            IntakeOptions { dry_run: message.dry_run, request_id: Some(message.request_id.as_str()), actor: &actor };
+        let accepted = self.intake.accept(draft, options, Utc::now()).await.map_err(|e| match e {
+            crate::intake::IntakeError::Invalid(v) => ApiError::Invalid(v.prefixed("ticket")),
+            other => ApiError::from(other),
+        })?;
+        tracing::Span::current().record("ticket_id", accepted.ticket.ticket_id.as_str());
+        Ok(Response::new(TriageTicketResponse {
+            result: Some(result_to_proto(&accepted.result)),
+            ticket: Some(ticket_to_proto(&accepted.ticket)),
+            replayed: accepted.replayed,
+        }))
+    }
+}

@@ -1,0 +1,108 @@
+//! Ticket intake: validate a draft, triage it, store it with its audit entry. Every way in (a gRPC
+//! call, a batch or stream item, the command line) goes through these steps.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    domain::{Limits, Ticket, TicketDraft, ValidationErrors, validate_draft},
+    store::{Store, StoreError},
+    triage::{TriageEngine, TriageResult},
+};
+
+/// What one intake should do besides triage.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeOptions<'a> {
+    /// Triage without storing anything.
+    pub dry_run: bool,
+    /// Idempotency key: a retry with the same key gets the first answer.
+    pub request_id: Option<&'a str>,
+    /// Who asked, for the audit log.
+    pub actor: &'a str,
+}
+
+/// An accepted ticket with its triage result.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The ticket as stored (or as it would be stored, on a dry run).
+    pub ticket: Ticket,
+    /// The decision.
+    pub result: TriageResult,
+    /// True when the answer repeats the first one given for the same request id.
+    pub replayed: bool,
+}
+
+/// Why a ticket was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The draft is invalid; nothing was stored.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The triage engine and the store, shared by every caller.
+#[derive(Clone)]
+pub struct Intake {
+    engine: Arc<TriageEngine>,
+    store: Store,
+    limits: Limits,
+}
+
+impl Intake {
+    /// Intake over `engine` and `store`, validating against `limits`.
+    pub fn new(engine: Arc<TriageEngine>, store: Store, limits: Limits) -> Self {
+        Intake { engine, store, limits }
+    }
+
+    /// The validation limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The triage engine.
+    pub fn engine(&self) -> &TriageEngine {
+        &self.engine
+    }
+
+    /// Validates, triages and (unless a dry run) stores one ticket.
+    pub async fn accept(
+        &self,
+        draft: TicketDraft,
+        options: IntakeOptions<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, IntakeError> {
+        let request_id = options.request_id.map(str::trim).filter(|r| !r.is_empty());
+        if let (false, Some(request_id)) = (options.dry_run, request_id)
+            && let Some(first) = self.store.find_request(request_id).await?
+        {
+            return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
+        }
+        let ticket = validate_draft(draft, &self.limits, now, &mut rand::rng())?;
+        let result = self.engine.triage(&ticket, now);
+        let ticket = settle(ticket, &result);
+        if options.dry_run {
+            return Ok(Accepted { ticket, result, replayed: false });
+        }
+        let stored = self.store.record_triage(&ticket, &result, options.actor, request_id).await?;
+        Ok(Accepted { ticket: stored.ticket, result: stored.result, replayed: stored.replayed })
+    }
+}
+
+/// The ticket as the triage leaves it: decided category, final priority, queue, status and rule tags.
+pub fn settle(mut ticket: Ticket, result: &TriageResult) -> Ticket {
+    ticket.category = Some(result.classification.category);
+    ticket.priority = result.priority;
+    ticket.status = result.status;
+    ticket.assigned_queue = Some(result.queue.clone());
+    ticket.add_tags(&result.tags);
+    ticket
+}

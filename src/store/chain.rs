@@ -1,0 +1,110 @@
+//! Write transactions that append to the audit chain: the chain head row is updated first (the write lock),
+//! entries get consecutive sequences and linked hashes, and subscribers hear about each commit.
+
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait, sea_query::Expr,
+};
+
+use super::{
+    connect::Store,
+    entities::audit_chain::{self, Column as Head, HEAD_ID},
+    error::StoreError,
+    rows::{audit_row, to_stored_precision},
+};
+use crate::domain::{AuditEntry, AuditRecord};
+
+/// An open write transaction holding the audit chain's lock.
+pub(super) struct WriteTxn {
+    txn: DatabaseTransaction,
+    head: audit_chain::Model,
+    changed: bool,
+    appended: bool,
+}
+
+impl WriteTxn {
+    /// The transaction, to run statements in.
+    pub(super) fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The chain head as of now (including entries appended in this transaction).
+    pub(super) fn head(&self) -> &audit_chain::Model {
+        &self.head
+    }
+
+    /// Appends `record` as the next entry of the chain.
+    pub(super) async fn append(&mut self, mut record: AuditRecord) -> Result<AuditEntry, StoreError> {
+        record.created_at = to_stored_precision(record.created_at);
+        let sequence = self.head.last_sequence + 1;
+        let hash = record.chain_hash(sequence, &self.head.last_hash);
+        let entry = AuditEntry { sequence, record, prev_hash: self.head.last_hash.clone(), hash };
+        audit_chain_insert(&self.txn, &entry).await?;
+        self.head.last_sequence = sequence;
+        self.head.last_hash = entry.hash.clone();
+        self.changed = true;
+        self.appended = true;
+        Ok(entry)
+    }
+
+    /// Moves the point verification starts from (after a purge).
+    pub(super) fn set_anchor(&mut self, sequence: i64, hash: String) {
+        self.head.anchor_sequence = sequence;
+        self.head.anchor_hash = hash;
+        self.changed = true;
+    }
+}
+
+async fn audit_chain_insert(txn: &DatabaseTransaction, entry: &AuditEntry) -> Result<(), StoreError> {
+    super::entities::audit_entry::Entity::insert(audit_row(entry)).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Starts a write transaction: BEGIN IMMEDIATE on SQLite, then the chain head row is updated before
+    /// anything else, which takes the write lock at once (a row lock on PostgreSQL) and serialises writers.
+    pub(super) async fn begin_write(&self) -> Result<WriteTxn, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let txn = self.db.begin_with_options(options).await?;
+        audit_chain::Entity::update_many()
+            .col_expr(Head::LastSequence, Expr::col(Head::LastSequence))
+            .filter(Head::Id.eq(HEAD_ID))
+            .exec(&txn)
+            .await?;
+        let head = audit_chain::Entity::find_by_id(HEAD_ID)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::internal("the audit chain head row is missing"))?;
+        Ok(WriteTxn { txn, head, changed: false, appended: false })
+    }
+
+    /// Saves the chain head, commits, and wakes audit subscribers when entries were appended.
+    pub(super) async fn commit(&self, write: WriteTxn) -> Result<(), StoreError> {
+        let WriteTxn { txn, head, changed, appended } = write;
+        if changed {
+            audit_chain::Entity::update_many()
+                .col_expr(Head::LastSequence, Expr::value(head.last_sequence))
+                .col_expr(Head::LastHash, Expr::value(head.last_hash.clone()))
+                .col_expr(Head::AnchorSequence, Expr::value(head.anchor_sequence))
+                .col_expr(Head::AnchorHash, Expr::value(head.anchor_hash.clone()))
+                .filter(Head::Id.eq(HEAD_ID))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        if appended {
+            let last = head.last_sequence;
+            self.audit_committed.send_if_modified(|seen| {
+                let newer = last > *seen;
+                if newer {
+                    *seen = last;
+                }
+                newer
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,222 @@
+//! Opening the store: the SQLite pool (memory or file), migrations, health pings and closing.
+
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
+
+use sea_orm::{
+    DatabaseConnection, DbErr, EntityTrait, QuerySelect, RuntimeErr, SqlxSqliteConnector,
+    sqlx::{
+        self, ConnectOptions as _,
+        sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    },
+};
+use sea_orm_migration::MigratorTrait;
+use tokio::sync::watch;
+
+use super::{entities::audit_chain, error::StoreError, migrations::Migrator};
+use crate::config::{Settings, StoreType};
+
+/// How long a writer waits for SQLite's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pooled connections to a SQLite file (WAL: many readers, one writer at a time).
+const FILE_POOL_SIZE: u32 = 8;
+/// How long a caller waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The ticket store: a database pool and the signal that new audit entries were committed.
+/// Cloning is cheap; every clone shares the pool.
+#[derive(Clone)]
+pub struct Store {
+    pub(super) db: DatabaseConnection,
+    pub(super) audit_committed: Arc<watch::Sender<i64>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("last_audit_sequence", &*self.audit_committed.borrow()).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the store the settings name and applies pending migrations.
+    pub async fn connect(settings: &Settings) -> Result<Store, StoreError> {
+        let db = match settings.store_type {
+            StoreType::Memory => memory_pool().await?,
+            StoreType::File => file_pool(&settings.store_path).await?,
+            StoreType::Postgres => {
+                return Err(StoreError::FailedPrecondition(
+                    "PostgreSQL support is not built in yet; set store_type to \"file\" or \"memory\"".into(),
+                ));
+            }
+        };
+        Store::open(db).await
+    }
+
+    /// A fresh, migrated store in memory (one shared connection).
+    pub async fn open_memory() -> Result<Store, StoreError> {
+        Store::open(memory_pool().await?).await
+    }
+
+    async fn open(db: DatabaseConnection) -> Result<Store, StoreError> {
+        let (tx, _) = watch::channel(0);
+        let store = Store { db, audit_committed: Arc::new(tx) };
+        let applied = store.migrate().await?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "store: migrations applied");
+        }
+        let last = store.last_audit_sequence().await?;
+        store.audit_committed.send_replace(last);
+        Ok(store)
+    }
+
+    /// Applies pending migrations; returns the names of those applied now.
+    pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let pending = Migrator::get_pending_migrations(&self.db).await?;
+        let names: Vec<String> = pending.iter().map(|m| m.name().to_owned()).collect();
+        if !names.is_empty() {
+            Migrator::up(&self.db, None).await?;
+        }
+        Ok(names)
+    }
+
+    /// A trivial query: succeeds when the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        audit_chain::Entity::find()
+            .select_only()
+            .column(audit_chain::Column::Id)
+            .into_tuple::<i32>()
+            .one(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes every pooled connection (for all clones of this store).
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// SQLite in memory: exactly one connection that never expires, so every caller sees one database.
+async fn memory_pool() -> Result<DatabaseConnection, StoreError> {
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")
+        .map_err(unavailable)?
+        .foreign_keys(true)
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(unavailable)?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// SQLite file `<dir>/helpdesk.db` in WAL mode; every pooled connection gets the same pragmas.
+async fn file_pool(dir: &Path) -> Result<DatabaseConnection, StoreError> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| {
+        tracing::error!(path = %dir.display(), error = %e, "store: cannot create the store folder");
+        unavailable(sqlx::Error::Io(e))
+    })?;
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("helpdesk.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(FILE_POOL_SIZE)
+        .min_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|e| {
+            tracing::error!(path = %dir.display(), error = %e, "store: cannot open the SQLite file");
+            unavailable(e)
+        })?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+fn unavailable(err: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::Category,
+        store::testing::{at, result, ticket, triaged},
+    };
+
+    fn file_settings(dir: &Path) -> Settings {
+        Settings { store_type: StoreType::File, store_path: dir.join("nested"), ..Settings::default() }
+    }
+
+    #[tokio::test]
+    async fn a_file_store_keeps_its_data_when_reopened() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = file_settings(dir.path());
+        let store = Store::connect(&settings).await.expect("opened");
+        assert!(settings.sqlite_file().exists());
+        store.ping().await.expect("ping");
+        let stored = triaged(&store, 1, 0, "network", Category::Technical).await;
+        store.close().await.expect("closed");
+
+        let store = Store::connect(&settings).await.expect("reopened");
+        assert_eq!(store.migrate().await.expect("migrate"), Vec::<String>::new());
+        let (read, latest) = store.get_ticket(stored.ticket.ticket_id.as_str()).await.expect("read").expect("found");
+        assert_eq!((read, latest), (stored.ticket, Some(stored.result)));
+        assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
+        assert_eq!(*store.subscribe_audit().borrow(), 1);
+    }
+
+    #[tokio::test]
+    async fn concurrent_writers_on_a_file_all_succeed_with_a_contiguous_log() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::connect(&file_settings(dir.path())).await.expect("opened");
+        let tasks: Vec<_> = (0..8u32)
+            .map(|task| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    for i in 0..10u32 {
+                        let t = ticket(task * 100 + i, at(i64::from(i)));
+                        let request = format!("req-{task}-{i}");
+                        store
+                            .record_triage(&t, &result(&t, "network", Category::Technical), "svc", Some(&request))
+                            .await?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("joined").expect("every triage stored");
+        }
+        let sequences: Vec<i64> = store.audit_after(0, 1000).await.expect("audit").iter().map(|e| e.sequence).collect();
+        assert_eq!(sequences, (1..=80).collect::<Vec<i64>>());
+        let report = store.verify_audit().await.expect("verify");
+        assert!(report.valid && report.entries_checked == 80, "{report:?}");
+        assert_eq!(store.stats().await.expect("stats").total, 80);
+    }
+
+    #[tokio::test]
+    async fn memory_stores_are_separate_and_postgres_is_refused_clearly() {
+        let a =
+            Store::connect(&Settings { store_type: StoreType::Memory, ..Settings::default() }).await.expect("memory");
+        let b = Store::open_memory().await.expect("memory");
+        triaged(&a, 1, 0, "network", Category::Technical).await;
+        assert_eq!(b.stats().await.expect("stats").total, 0);
+        let settings = Settings {
+            store_type: StoreType::Postgres,
+            database_url: Some("postgres://db/helpdesk".into()),
+            ..Settings::default()
+        };
+        let err = Store::connect(&settings).await.expect_err("not built in");
+        assert!(err.to_string().contains("PostgreSQL support is not built in yet"), "{err}");
+    }
+}

@@ -1,0 +1,8 @@
+//! sea-orm entities: one module per table, columns as stored (times in microseconds since the epoch, UTC).
+
+pub mod audit_chain;
+pub mod audit_entry;
+pub mod audit_export;
+pub mod request_key;
+pub mod ticket;
+pub mod triage_result;

@@ -1,0 +1,42 @@
+//! The `tickets` table: one row per ticket, tags and metadata as JSON text.
+
+use sea_orm::entity::prelude::*;
+
+/// A stored ticket.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    /// `TKT-YYYYMMDD-XXXXXXXX`.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ticket_id: String,
+    /// Short summary.
+    pub title: String,
+    /// Full text.
+    pub description: String,
+    /// Requester's address.
+    pub requester_email: String,
+    /// Canonical upper-case category, if known.
+    pub category: Option<String>,
+    /// Canonical upper-case priority.
+    pub priority: String,
+    /// Whether the requester gave the priority.
+    pub priority_given: bool,
+    /// Canonical upper-case status.
+    pub status: String,
+    /// Microseconds since the epoch.
+    pub created_at: i64,
+    /// Microseconds since the epoch.
+    pub updated_at: i64,
+    /// Tags as a JSON array.
+    pub tags_json: String,
+    /// Metadata as a JSON object.
+    pub metadata_json: String,
+    /// Queue, if routed.
+    pub assigned_queue: Option<String>,
+}
+
+/// No relations are declared; queries join by hand where needed.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

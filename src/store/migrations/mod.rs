@@ -1,0 +1,15 @@
+//! Schema migrations (sea-orm-migration), applied at start and by `helpdesk migrate`.
+
+mod m0001_initial;
+
+use sea_orm_migration::prelude::*;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

@@ -1,0 +1,143 @@
+//! Conversions between table rows and domain values; times are stored as microseconds since the epoch.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Timelike, Utc};
+use sea_orm::ActiveValue::Set;
+
+use super::{
+    entities::{audit_entry, ticket, triage_result},
+    error::StoreError,
+};
+use crate::{
+    domain::{AuditEntry, AuditRecord, Ticket, TicketId},
+    triage::TriageResult,
+};
+
+/// Microseconds since the epoch.
+pub(super) fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// The time `micros` microseconds after the epoch.
+pub(super) fn from_micros(micros: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| StoreError::internal(format!("stored time {micros} is out of range")))
+}
+
+/// `at` without its sub-microsecond part, exactly as it reads back from the database.
+pub(super) fn to_stored_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at)
+}
+
+/// The ticket with its times cut to the stored precision.
+pub(super) fn stored_ticket(ticket: &Ticket) -> Ticket {
+    let mut ticket = ticket.clone();
+    ticket.created_at = to_stored_precision(ticket.created_at);
+    ticket.updated_at = to_stored_precision(ticket.updated_at);
+    ticket
+}
+
+fn corrupt(what: &str, key: &str, err: impl std::fmt::Display) -> StoreError {
+    StoreError::internal(format!("stored {what} {key} is unreadable: {err}"))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::internal(format!("cannot encode a value as JSON: {e}")))
+}
+
+/// The row for `ticket`, every column set.
+pub(super) fn ticket_row(t: &Ticket) -> Result<ticket::ActiveModel, StoreError> {
+    Ok(ticket::ActiveModel {
+        ticket_id: Set(t.ticket_id.to_string()),
+        title: Set(t.title.clone()),
+        description: Set(t.description.clone()),
+        requester_email: Set(t.requester_email.clone()),
+        category: Set(t.category.map(|c| c.as_str().to_owned())),
+        priority: Set(t.priority.as_str().to_owned()),
+        priority_given: Set(t.priority_given),
+        status: Set(t.status.as_str().to_owned()),
+        created_at: Set(micros(t.created_at)),
+        updated_at: Set(micros(t.updated_at)),
+        tags_json: Set(to_json(&t.tags)?),
+        metadata_json: Set(to_json(&t.metadata)?),
+        assigned_queue: Set(t.assigned_queue.clone()),
+    })
+}
+
+/// The ticket a row holds.
+pub(super) fn ticket_from_row(row: ticket::Model) -> Result<Ticket, StoreError> {
+    let key = row.ticket_id.clone();
+    let bad = |e: String| corrupt("ticket", &key, e);
+    let tags: Vec<String> = serde_json::from_str(&row.tags_json).map_err(|e| bad(e.to_string()))?;
+    let metadata: BTreeMap<String, String> =
+        serde_json::from_str(&row.metadata_json).map_err(|e| bad(e.to_string()))?;
+    Ok(Ticket {
+        ticket_id: row.ticket_id.parse::<TicketId>().map_err(|e| bad(e.to_string()))?,
+        category: row.category.as_deref().map(str::parse).transpose().map_err(bad)?,
+        priority: row.priority.parse().map_err(bad)?,
+        status: row.status.parse().map_err(bad)?,
+        created_at: from_micros(row.created_at)?,
+        updated_at: from_micros(row.updated_at)?,
+        title: row.title,
+        description: row.description,
+        requester_email: row.requester_email,
+        priority_given: row.priority_given,
+        tags,
+        metadata,
+        assigned_queue: row.assigned_queue,
+    })
+}
+
+/// The row for a triage `result` (a new row: the id is left to the database).
+pub(super) fn result_row(result: &TriageResult) -> Result<triage_result::ActiveModel, StoreError> {
+    Ok(triage_result::ActiveModel {
+        ticket_id: Set(result.ticket_id.clone()),
+        triaged_at: Set(micros(result.triaged_at)),
+        queue: Set(result.queue.clone()),
+        priority: Set(result.priority.as_str().to_owned()),
+        score: Set(result.score),
+        rules_version: Set(result.rules_version.clone()),
+        escalated: Set(result.escalation.escalated),
+        result_json: Set(to_json(result)?),
+        ..Default::default()
+    })
+}
+
+/// The triage result a row holds.
+pub(super) fn result_from_row(row: &triage_result::Model) -> Result<TriageResult, StoreError> {
+    serde_json::from_str(&row.result_json).map_err(|e| corrupt("triage result", &row.id.to_string(), e))
+}
+
+/// The row for an audit entry.
+pub(super) fn audit_row(entry: &AuditEntry) -> audit_entry::ActiveModel {
+    let r = &entry.record;
+    audit_entry::ActiveModel {
+        sequence: Set(entry.sequence),
+        ticket_id: Set(r.ticket_id.clone()),
+        action: Set(r.action.clone()),
+        actor: Set(r.actor.clone()),
+        created_at: Set(micros(r.created_at)),
+        details_json: Set(r.details_json.clone()),
+        rules_version: Set(r.rules_version.clone()),
+        prev_hash: Set(entry.prev_hash.clone()),
+        hash: Set(entry.hash.clone()),
+    }
+}
+
+/// The audit entry a row holds.
+pub(super) fn audit_from_row(row: audit_entry::Model) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        sequence: row.sequence,
+        record: AuditRecord {
+            ticket_id: row.ticket_id,
+            action: row.action,
+            actor: row.actor,
+            created_at: from_micros(row.created_at)?,
+            details_json: row.details_json,
+            rules_version: row.rules_version,
+        },
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    })
+}

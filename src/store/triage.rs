@@ -1,0 +1,209 @@
+//! Storing a triage: the ticket, its result, its audit entry and the request key in one transaction,
+//! and replaying the first answer for a request id seen before.
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde_json::json;
+
+use super::{
+    connect::Store,
+    entities::{request_key, triage_result},
+    error::StoreError,
+    rows::{micros, result_row, stored_ticket},
+    tickets::{insert_ticket, load_result, load_ticket},
+};
+use crate::{
+    domain::{AuditAction, AuditRecord, Ticket},
+    triage::TriageResult,
+};
+
+/// A stored triage: the ticket as stored, the result, and whether this answer repeats an earlier one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTriage {
+    /// The ticket as stored.
+    pub ticket: Ticket,
+    /// The triage result (the first one given, on a replay).
+    pub result: TriageResult,
+    /// True when the request id was seen before and nothing was written now.
+    pub replayed: bool,
+}
+
+/// The ticket as the triage leaves it: status, category, queue, final priority and rule tags.
+fn settled(ticket: &Ticket, result: &TriageResult) -> Ticket {
+    let mut ticket = stored_ticket(ticket);
+    ticket.status = result.status;
+    ticket.category = Some(result.classification.category);
+    ticket.priority = result.priority;
+    ticket.assigned_queue = Some(result.queue.clone());
+    ticket.add_tags(&result.tags);
+    ticket
+}
+
+/// The first answer stored for `request_id`, if any.
+async fn replay(conn: &impl ConnectionTrait, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
+    let Some(key) = request_key::Entity::find_by_id(request_id).one(conn).await? else { return Ok(None) };
+    let Some(ticket) = load_ticket(conn, &key.ticket_id).await? else { return Ok(None) };
+    let Some(result) = load_result(conn, &key.ticket_id, false).await? else { return Ok(None) };
+    Ok(Some(StoredTriage { ticket, result, replayed: true }))
+}
+
+impl Store {
+    /// Stores a triaged ticket, its result, one `ticket.triaged` audit entry and the request key (if any)
+    /// in one transaction. A request id seen before replays the first answer and writes nothing; a taken
+    /// ticket id is `AlreadyExists`.
+    pub async fn record_triage(
+        &self,
+        ticket: &Ticket,
+        result: &TriageResult,
+        actor: &str,
+        request_id: Option<&str>,
+    ) -> Result<StoredTriage, StoreError> {
+        if result.ticket_id != ticket.ticket_id.as_str() {
+            return Err(StoreError::internal(format!(
+                "triage result for {} offered with ticket {}",
+                result.ticket_id, ticket.ticket_id
+            )));
+        }
+        let mut write = self.begin_write().await?;
+        if let Some(request_id) = request_id {
+            if let Some(first) = replay(write.conn(), request_id).await? {
+                return Ok(first);
+            }
+            // A key whose ticket was deleted no longer answers; the request is stored anew.
+            request_key::Entity::delete_by_id(request_id).exec(write.conn()).await?;
+        }
+        let ticket = settled(ticket, result);
+        let id = ticket.ticket_id.as_str();
+        insert_ticket(write.conn(), &ticket).await?;
+        triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
+        let details = json!({
+            "queue": result.queue,
+            "priority": result.priority.as_str(),
+            "score": result.score,
+            "category": result.classification.category.as_str(),
+            "escalated": result.escalation.escalated,
+            "matched_rule": result.matched_rule,
+        });
+        let record = AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
+            .for_ticket(id)
+            .with_rules_version(&result.rules_version);
+        write.append(record).await?;
+        if let Some(request_id) = request_id {
+            let key = request_key::ActiveModel {
+                request_id: Set(request_id.to_owned()),
+                ticket_id: Set(id.to_owned()),
+                created_at: Set(micros(result.triaged_at)),
+            };
+            request_key::Entity::insert(key).exec_without_returning(write.conn()).await?;
+        }
+        self.commit(write).await?;
+        Ok(StoredTriage { ticket, result: result.clone(), replayed: false })
+    }
+
+    /// The first answer given for `request_id`, if that request was stored.
+    pub async fn find_request(&self, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
+        replay(&self.db, request_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{Category, Status},
+        store::{
+            AuditFilter, PageRequest,
+            testing::{at, result, ticket},
+        },
+    };
+
+    fn all() -> PageRequest {
+        PageRequest { page_size: 100, page_token: None }
+    }
+
+    #[tokio::test]
+    async fn a_triage_stores_ticket_result_and_one_audit_entry() {
+        let store = Store::open_memory().await.expect("store");
+        let t = ticket(1, at(0));
+        let r = result(&t, "network", Category::Technical);
+        let stored = store.record_triage(&t, &r, "svc", Some("req-1")).await.expect("stored");
+        assert!(!stored.replayed);
+        assert_eq!(stored.ticket.status, Status::Triaged);
+        assert_eq!(stored.ticket.category, Some(Category::Technical));
+        assert_eq!(stored.ticket.assigned_queue.as_deref(), Some("network"));
+        assert_eq!(stored.ticket.tags, ["vpn", "outage"]);
+
+        let (read, latest) = store.get_ticket(t.ticket_id.as_str()).await.expect("read").expect("found");
+        assert_eq!(read, stored.ticket);
+        assert_eq!(latest, Some(r.clone()));
+
+        let audit = store.list_audit(&AuditFilter::default(), &all()).await.expect("audit").items;
+        assert_eq!(audit.len(), 1);
+        let entry = &audit[0].record;
+        assert_eq!((entry.action.as_str(), entry.actor.as_str()), ("ticket.triaged", "svc"));
+        assert_eq!(entry.ticket_id.as_deref(), Some(t.ticket_id.as_str()));
+        assert_eq!(entry.rules_version.as_deref(), Some("rules-1"));
+        let details: serde_json::Value = serde_json::from_str(&entry.details_json).expect("json");
+        assert_eq!(details["queue"], "network");
+        assert_eq!(details["matched_rule"], "network-outage");
+        assert_eq!(details["escalated"], false);
+        assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_retried_request_replays_the_first_answer_without_writing() {
+        let store = Store::open_memory().await.expect("store");
+        let t = ticket(1, at(0));
+        let first = store
+            .record_triage(&t, &result(&t, "network", Category::Technical), "svc", Some("req-1"))
+            .await
+            .expect("stored");
+        assert_eq!(store.find_request("req-1").await.expect("read").map(|s| s.result), Some(first.result.clone()));
+        assert_eq!(store.find_request("req-2").await.expect("read"), None);
+
+        let other = ticket(2, at(1));
+        let again = store
+            .record_triage(&other, &result(&other, "billing", Category::Billing), "svc", Some("req-1"))
+            .await
+            .expect("replayed");
+        assert!(again.replayed);
+        assert_eq!((again.ticket, again.result), (first.ticket, first.result));
+        assert_eq!(store.get_ticket(other.ticket_id.as_str()).await.expect("read"), None);
+        assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_taken_ticket_id_is_refused_and_nothing_is_written() {
+        let store = Store::open_memory().await.expect("store");
+        let t = ticket(1, at(0));
+        let r = result(&t, "network", Category::Technical);
+        store.record_triage(&t, &r, "svc", None).await.expect("stored");
+        let err = store.record_triage(&t, &r, "svc", Some("req-9")).await.expect_err("duplicate");
+        assert!(
+            matches!(err, StoreError::AlreadyExists(ref what) if what == &format!("ticket {}", t.ticket_id)),
+            "{err:?}"
+        );
+        assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
+        assert_eq!(store.find_request("req-9").await.expect("read"), None);
+        let err = store.create_ticket(&t, "svc").await.expect_err("duplicate");
+        assert!(matches!(err, StoreError::AlreadyExists(_)));
+    }
+
+    #[tokio::test]
+    async fn a_failure_half_way_leaves_nothing_behind() {
+        let store = Store::open_memory().await.expect("store");
+        let trigger = "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'refused'); END";
+        store.db.execute_unprepared(trigger).await.expect("trigger");
+        let t = ticket(1, at(0));
+        let err = store
+            .record_triage(&t, &result(&t, "network", Category::Technical), "svc", Some("req-1"))
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::Internal(_)), "{err:?}");
+        assert_eq!(err.to_string(), "internal storage error");
+        assert_eq!(store.get_ticket(t.ticket_id.as_str()).await.expect("read"), None);
+        assert_eq!(store.find_request("req-1").await.expect("read"), None);
+        let results = triage_result::Entity::find().all(&store.db).await.expect("read");
+        assert!(results.is_empty());
+        assert_eq!(store.last_audit_sequence().await.expect("seq"), 0);
+    }
+}

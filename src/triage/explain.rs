@@ -1,0 +1,131 @@
+//! The triage decision in a few sentences: category, score, priority, queue, escalation, SLA.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{
+    result::{CategorySource, Classification, Escalation, EscalationLevel, ScoreComponent},
+    rules::{DEFAULT_RULE, Routing},
+    settings::PriorityBands,
+};
+use crate::domain::Priority;
+
+/// Everything the explanation speaks of.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    /// Category decision.
+    pub classification: &'a Classification,
+    /// Score.
+    pub score: f64,
+    /// Score components.
+    pub components: &'a [ScoreComponent],
+    /// Priority declared (or defaulted) on the ticket.
+    pub declared: Priority,
+    /// Whether the requester declared it.
+    pub priority_given: bool,
+    /// Priority after the score bands.
+    pub banded: Priority,
+    /// Bands in force.
+    pub bands: &'a PriorityBands,
+    /// Routing decision.
+    pub routing: &'a Routing,
+    /// Escalation decision.
+    pub escalation: &'a Escalation,
+    /// First response due.
+    pub sla_due_at: DateTime<Utc>,
+}
+
+/// The decision in words.
+pub fn explain(d: &Decision<'_>) -> String {
+    let c = d.classification;
+    let mut out = match c.source {
+        CategorySource::Requester => format!("Category {} (given by the requester).", c.category),
+        CategorySource::Predicted => format!("Category {} (predicted, {:.2}).", c.category, c.confidence),
+        CategorySource::Fallback => {
+            format!("Category {} (fallback: nothing in the text pointed elsewhere).", c.category)
+        }
+    };
+    if c.disagreement {
+        out.push_str(&format!(" The text suggests {} instead ({:.2}).", c.predicted_category, c.predicted_confidence));
+    }
+    let parts: Vec<String> =
+        d.components.iter().map(|p| format!("{} {:.2}", p.name.replace('_', " "), p.contribution)).collect();
+    out.push_str(&format!(" Score {:.2}: {}.", d.score, parts.join(", ")));
+    if d.banded > d.declared {
+        let band = if d.banded == Priority::Critical { d.bands.critical } else { d.bands.high };
+        out.push_str(&format!(" Priority raised from {} to {} (score >= {band:.2}).", d.declared, d.banded));
+    } else if d.priority_given {
+        out.push_str(&format!(" Priority {} as declared.", d.declared));
+    } else {
+        out.push_str(&format!(" Priority {} (the default).", d.declared));
+    }
+    if let Some((priority, rule)) = &d.routing.set_priority {
+        out.push_str(&format!(" Priority set to {priority} by rule {rule:?}."));
+    }
+    if d.routing.matched_rule == DEFAULT_RULE {
+        out.push_str(&format!(" Routed to {} (the default queue).", d.routing.queue));
+    } else {
+        out.push_str(&format!(" Routed to {} by rule {:?}.", d.routing.queue, d.routing.matched_rule));
+    }
+    if !d.routing.tags.is_empty() {
+        out.push_str(&format!(" Tagged {}.", d.routing.tags.join(", ")));
+    }
+    match d.escalation.level {
+        EscalationLevel::None => out.push_str(" Not escalated."),
+        EscalationLevel::Supervisor => out.push_str(&format!(" Escalated to a supervisor: {}.", d.escalation.reason)),
+        EscalationLevel::OnCall => out.push_str(&format!(" Escalated to on-call: {}.", d.escalation.reason)),
+    }
+    out.push_str(&format!(" First response due {}.", d.sla_due_at.to_rfc3339_opts(SecondsFormat::Secs, true)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{domain::Category, triage::fixtures::now};
+
+    fn component(name: &str, contribution: f64) -> ScoreComponent {
+        ScoreComponent { name: name.into(), raw_value: 0.0, weight: 0.0, contribution, detail: String::new() }
+    }
+
+    #[test]
+    fn the_explanation_names_every_decision() {
+        let classification = Classification {
+            category: Category::Billing,
+            source: CategorySource::Requester,
+            confidence: 1.0,
+            predicted_category: Category::Technical,
+            predicted_confidence: 0.82,
+            disagreement: true,
+        };
+        let components = [component("priority", 0.2), component("category_risk", 0.09)];
+        let routing = Routing {
+            queue: "incident-response".into(),
+            matched_rule: "outages".into(),
+            matched_rules: vec!["outages".into()],
+            set_priority: None,
+            tags: vec!["outage".into()],
+            escalated_by: None,
+        };
+        let escalation =
+            Escalation { escalated: true, level: EscalationLevel::OnCall, reason: "critical priority".into() };
+        let text = explain(&Decision {
+            classification: &classification,
+            score: 0.81,
+            components: &components,
+            declared: Priority::Medium,
+            priority_given: true,
+            banded: Priority::Critical,
+            bands: &PriorityBands::default(),
+            routing: &routing,
+            escalation: &escalation,
+            sla_due_at: now(),
+        });
+        assert_eq!(
+            text,
+            "Category BILLING (given by the requester). The text suggests TECHNICAL instead (0.82). \
+             Score 0.81: priority 0.20, category risk 0.09. Priority raised from MEDIUM to CRITICAL (score >= 0.80). \
+             Routed to incident-response by rule \"outages\". Tagged outage. Escalated to on-call: critical priority. \
+             First response due 2026-11-27T12:00:00Z."
+        );
+    }
+}

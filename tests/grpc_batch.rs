@@ -1,0 +1,80 @@
+//! BatchTriageService over a real socket: batches and a 1,000-item bidirectional stream with bad items.
+
+mod common;
+
+use common::{spawn_app, ticket};
+use helpdesk_ai::proto::{self, BatchTriageRequest, GetStatsRequest, StreamTriageRequest, triage_outcome::Outcome};
+use tokio_stream::StreamExt;
+use tonic::Code;
+
+#[tokio::test]
+async fn a_batch_answers_every_item_in_order() {
+    let mut app = spawn_app().await;
+    let tickets = vec![
+        ticket("Refund please", "I was charged twice for my subscription"),
+        proto::Ticket { title: "No e-mail".into(), description: "x".into(), ..Default::default() },
+        ticket("App crashes", "The app crashes with an exception when I click save"),
+    ];
+    let response =
+        app.batch.batch_triage(BatchTriageRequest { tickets, dry_run: false }).await.expect("batch").into_inner();
+    assert_eq!((response.succeeded, response.failed), (2, 1));
+    let indexes: Vec<u32> = response.outcomes.iter().map(|o| o.index).collect();
+    assert_eq!(indexes, [0, 1, 2]);
+    let Some(Outcome::Error(error)) = &response.outcomes[1].outcome else { panic!("item 1 must fail") };
+    assert_eq!(error.code, Code::InvalidArgument as i32);
+    assert_eq!(error.field_violations[0].field, "tickets[1].requester_email");
+    assert!(matches!(response.outcomes[0].outcome, Some(Outcome::Result(_))));
+    let stats = app.tickets.get_stats(GetStatsRequest {}).await.expect("stats").into_inner();
+    assert_eq!(stats.total, 2);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_oversized_batch_is_refused() {
+    let mut app = spawn_app().await;
+    let tickets = vec![ticket("t", "d"); 1001];
+    let err = app.batch.batch_triage(BatchTriageRequest { tickets, dry_run: true }).await.expect_err("too many");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stream_of_a_thousand_tickets_is_answered_item_by_item() {
+    let mut app = spawn_app().await;
+    let bad = |i: usize| i % 97 == 13;
+    let items: Vec<StreamTriageRequest> = (0..1000)
+        .map(|i| {
+            let mut t = ticket(&format!("Ticket {i}: login fails"), &format!("User {i} cannot log in to the portal"));
+            if bad(i) {
+                t.title.clear();
+            }
+            StreamTriageRequest { ticket: Some(t), client_id: format!("c-{i}"), dry_run: false }
+        })
+        .collect();
+    let mut responses = app.batch.stream_triage(tokio_stream::iter(items)).await.expect("stream opens").into_inner();
+    let mut seen = 0usize;
+    let mut failed = 0usize;
+    while let Some(item) = responses.next().await {
+        let outcome = item.expect("no stream error").outcome.expect("an outcome");
+        assert_eq!(outcome.index as usize, seen);
+        assert_eq!(outcome.client_id, format!("c-{seen}"));
+        match outcome.outcome.expect("result or error") {
+            Outcome::Result(result) => {
+                assert!(!bad(seen), "item {seen} should have failed");
+                assert_eq!(result.ticket_id, outcome.ticket_id);
+            }
+            Outcome::Error(error) => {
+                assert!(bad(seen), "item {seen} should have passed: {error:?}");
+                assert_eq!(error.field_violations[0].field, "ticket.title");
+                failed += 1;
+            }
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 1000);
+    let expected_failed = (0..1000).filter(|&i| bad(i)).count();
+    assert_eq!(failed, expected_failed);
+    let stats = app.tickets.get_stats(GetStatsRequest {}).await.expect("stats").into_inner();
+    assert_eq!(stats.total as usize, 1000 - expected_failed);
+    app.shutdown().await;
+}
