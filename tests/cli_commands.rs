@@ -1,5 +1,5 @@
 //! The other subcommands through the built binary: `migrate` on a file store, `--help` everywhere,
-//! `--version`.
+//! `--version`, `rules check`.
 
 mod cli_support;
 
@@ -28,8 +28,17 @@ fn migrate_creates_the_database_and_then_finds_it_up_to_date() {
 #[test]
 fn every_subcommand_answers_help() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let commands: &[&[&str]] =
-        &[&[], &["serve"], &["triage"], &["migrate"], &["stats"], &["config"], &["config", "check"]];
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["triage"],
+        &["migrate"],
+        &["stats"],
+        &["config"],
+        &["config", "check"],
+        &["rules"],
+        &["rules", "check"],
+    ];
     for words in commands {
         let done = run(helpdesk(dir.path()).args(*words).arg("--help"), "");
         assert_eq!(done.code, 0, "{words:?}: {}", done.stderr);
@@ -51,4 +60,28 @@ fn version_and_usage_errors() {
     assert_eq!(wrong.code, 2);
     let missing = run(helpdesk(dir.path()).arg("triage"), "");
     assert_eq!(missing.code, 2, "INPUT and OUTPUT are required");
+}
+
+#[test]
+fn rules_check_lists_the_rules_or_names_the_broken_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/default.yaml");
+    let good = run(helpdesk(dir.path()).args(["rules", "check"]).arg(&shipped), "");
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    assert!(good.stdout.contains("version:       default@"), "{}", good.stdout);
+    assert!(good.stdout.contains("security-incidents       -> security"), "{}", good.stdout);
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "name: x\ndefault_queue: q\nrules:\n  - id: vip\n    priority: 1\n    when: {all: [{field: metdata.tier, op: eq, value: gold}]}\n    then: {queue: b}\n",
+    )
+    .expect("write");
+    let broken = run(helpdesk(dir.path()).args(["rules", "check"]).arg(&bad), "");
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stderr.contains(r#"rule "vip": when.all[0].field: unknown field "metdata.tier""#),
+        "{}",
+        broken.stderr
+    );
 }

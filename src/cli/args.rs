@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::{config::ConfigCommand, serve::ServeArgs, stats::StatsArgs, triage::TriageArgs};
+use super::{config::ConfigCommand, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs, triage::TriageArgs};
 
 /// helpdesk: triage helpdesk tickets (gRPC server and command line).
 #[derive(Debug, Parser)]
@@ -40,4 +40,7 @@ names, or \"database is up to date\". `helpdesk serve` applies them at start as 
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check routing rules files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
 }

@@ -2,31 +2,17 @@
 
 use std::process::ExitCode;
 
-use sea_orm_migration::MigratorTrait;
-
 use crate::{
-    cli::{
-        CliError,
-        ticket_store::{open_store, where_stored},
-    },
-    config::{Settings, StoreType},
-    store::migrations::Migrator,
+    cli::{CliError, ticket_store::where_stored},
+    config::Settings,
+    store::Store,
 };
 
 /// Applies pending migrations and prints their names, or "database is up to date".
 pub async fn run(settings: &Settings) -> Result<ExitCode, CliError> {
-    // Opening the store applies pending migrations itself; a database that did not exist before
-    // receives every migration.
-    let fresh = match settings.store_type {
-        StoreType::Memory => true,
-        StoreType::File => !settings.sqlite_file().exists(),
-        StoreType::Postgres => false,
-    };
-    let store = open_store(settings).await?;
-    let mut applied = store.migrate().await.map_err(|e| CliError::Failed(format!("cannot apply migrations: {e}")))?;
-    if fresh && applied.is_empty() {
-        applied = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-    }
+    let (store, applied) = Store::connect_migrating(settings)
+        .await
+        .map_err(|e| CliError::Setup(format!("cannot open the store at {}: {e}", where_stored(settings))))?;
     let place = where_stored(settings);
     if applied.is_empty() {
         println!("database is up to date ({place})");

@@ -5,6 +5,7 @@ pub mod config;
 mod dispatch;
 mod error;
 pub mod migrate;
+pub mod rules;
 pub mod serve;
 pub mod stats;
 mod ticket_store;

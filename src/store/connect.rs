@@ -39,6 +39,11 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the store the settings name and applies pending migrations.
     pub async fn connect(settings: &Settings) -> Result<Store, StoreError> {
+        Ok(Store::connect_migrating(settings).await?.0)
+    }
+
+    /// Opens the store the settings name, applies pending migrations and says which were applied.
+    pub async fn connect_migrating(settings: &Settings) -> Result<(Store, Vec<String>), StoreError> {
         let db = match settings.store_type {
             StoreType::Memory => memory_pool().await?,
             StoreType::File => file_pool(&settings.store_path).await?,
@@ -53,10 +58,10 @@ impl Store {
 
     /// A fresh, migrated store in memory (one shared connection).
     pub async fn open_memory() -> Result<Store, StoreError> {
-        Store::open(memory_pool().await?).await
+        Ok(Store::open(memory_pool().await?).await?.0)
     }
 
-    async fn open(db: DatabaseConnection) -> Result<Store, StoreError> {
+    async fn open(db: DatabaseConnection) -> Result<(Store, Vec<String>), StoreError> {
         let (tx, _) = watch::channel(0);
         let store = Store { db, audit_committed: Arc::new(tx) };
         let applied = store.migrate().await?;
@@ -65,7 +70,7 @@ impl Store {
         }
         let last = store.last_audit_sequence().await?;
         store.audit_committed.send_replace(last);
-        Ok(store)
+        Ok((store, applied))
     }
 
     /// Applies pending migrations; returns the names of those applied now.

@@ -1,0 +1,110 @@
+//! `helpdesk serve` as an operator runs it: a real process on a free port, `helpdesk triage --server`
+//! against it, `helpdesk stats` on the same SQLite file, and a graceful stop on SIGTERM.
+
+mod cli_support;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use cli_support::{fixture, helpdesk, is_ticket_id, run};
+
+/// A running `helpdesk serve` and the lines it writes to stderr.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    addr: String,
+}
+
+fn start(dir: &std::path::Path) -> Server {
+    let mut child = helpdesk(dir)
+        .env("HELPDESK_STORE_TYPE", "file")
+        .env("HELPDESK_LOG_LEVEL", "INFO")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("helpdesk serve starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) else { continue };
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            let addr = rest.split_whitespace().next().expect("an address").to_owned();
+            return Server { child, lines, addr };
+        }
+    }
+    let _ = child.kill();
+    panic!("the server did not say where it listens within 30 s");
+}
+
+impl Server {
+    /// Sends SIGTERM and waits for the exit status and the rest of stderr.
+    fn terminate(mut self) -> (i32, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                let rest: Vec<String> = self.lines.try_iter().collect();
+                return (status.code().unwrap_or(-1), rest);
+            }
+            assert!(Instant::now() < deadline, "the server did not stop within 20 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn triage_through_a_running_server_then_stop_it_with_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path());
+    let out = dir.path().join("out.json");
+    let remote = run(
+        helpdesk(dir.path())
+            .args(["triage", "--store", "--server", &format!("http://{}", server.addr)])
+            .arg(fixture("tickets.json"))
+            .arg(&out),
+        "",
+    );
+    assert_eq!(remote.code, 0, "stderr: {}", remote.stderr);
+    let output: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("output")).expect("JSON");
+    let outcomes = output["outcomes"].as_array().expect("outcomes");
+    assert_eq!(outcomes.len(), 5);
+    for outcome in outcomes {
+        assert!(is_ticket_id(outcome["ticket_id"].as_str().unwrap_or("")), "{outcome}");
+        assert!(!outcome["result"]["queue"].as_str().unwrap_or("").is_empty(), "{outcome}");
+    }
+
+    // The tickets were stored by the server, in the SQLite file another process can read.
+    let stats = run(helpdesk(dir.path()).env("HELPDESK_STORE_TYPE", "file").args(["stats", "--json"]), "");
+    assert_eq!(stats.code, 0, "stderr: {}", stats.stderr);
+    assert_eq!(stats.json()["total"], 5, "{}", stats.stdout);
+
+    let (code, lines) = server.terminate();
+    assert_eq!(code, 0, "exit status after SIGTERM; stderr tail: {lines:?}");
+    assert!(lines.iter().any(|l| l.contains("SIGTERM received")), "{lines:?}");
+}
+
+#[test]
+fn an_address_in_use_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let done = run(helpdesk(dir.path()).args(["serve", "--listen", &addr]), "");
+    assert_eq!(done.code, 2);
+    assert!(done.stderr.contains(&format!("cannot listen on {addr}")), "{}", done.stderr);
+}
