@@ -46,6 +46,7 @@ fn start(dir: &std::path::Path) -> Server {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not say where it listens within 30 s");
 }
 
