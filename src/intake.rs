@@ -97,6 +97,68 @@ impl Intake {
     }
 }
 
+/// One item of a batch: a draft and whether to store it.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    /// The ticket as received.
+    pub draft: TicketDraft,
+    /// Triage without storing.
+    pub dry_run: bool,
+}
+
+impl Intake {
+    /// Validates and triages every item, then stores those to be stored in one transaction. Every
+    /// item gets its own outcome, in order; an invalid item or a taken ticket id fails alone. Should
+    /// the shared transaction fail, each item is stored on its own, so one cause cannot sink the rest.
+    pub async fn accept_many(
+        &self,
+        items: Vec<BatchItem>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<Result<Accepted, IntakeError>> {
+        let mut outcomes: Vec<Result<Accepted, IntakeError>> = Vec::with_capacity(items.len());
+        let mut to_store: Vec<(usize, Ticket, TriageResult)> = Vec::new();
+        for item in items {
+            match validate_draft(item.draft, &self.limits, now, &mut rand::rng()) {
+                Err(errors) => outcomes.push(Err(errors.into())),
+                Ok(ticket) => {
+                    let result = self.engine.triage(&ticket, now);
+                    let ticket = settle(ticket, &result);
+                    if !item.dry_run {
+                        to_store.push((outcomes.len(), ticket.clone(), result.clone()));
+                    }
+                    outcomes.push(Ok(Accepted { ticket, result, replayed: false }));
+                }
+            }
+        }
+        if to_store.is_empty() {
+            return outcomes;
+        }
+        let pairs: Vec<(Ticket, TriageResult)> = to_store.iter().map(|(_, t, r)| (t.clone(), r.clone())).collect();
+        match self.store.record_triage_batch(&pairs, actor).await {
+            Ok(stored) => {
+                for ((position, _, _), outcome) in to_store.iter().zip(stored) {
+                    outcomes[*position] = outcome
+                        .map(|s| Accepted { ticket: s.ticket, result: s.result, replayed: false })
+                        .map_err(IntakeError::from);
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, items = to_store.len(), "batch transaction failed; storing items one by one");
+                for (position, ticket, result) in &to_store {
+                    outcomes[*position] = self
+                        .store
+                        .record_triage(ticket, result, actor, None)
+                        .await
+                        .map(|s| Accepted { ticket: s.ticket, result: s.result, replayed: false })
+                        .map_err(IntakeError::from);
+                }
+            }
+        }
+        outcomes
+    }
+}
+
 /// The ticket as the triage leaves it: decided category, final priority, queue, status and rule tags.
 pub fn settle(mut ticket: Ticket, result: &TriageResult) -> Ticket {
     ticket.category = Some(result.classification.category);

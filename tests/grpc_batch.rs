@@ -78,3 +78,27 @@ async fn a_stream_of_a_thousand_tickets_is_answered_item_by_item() {
     assert_eq!(stats.total as usize, 1000 - expected_failed);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_taken_ticket_id_fails_only_its_own_item() {
+    let mut app = spawn_app().await;
+    let with_id = |id: &str| {
+        let mut t = ticket("Duplicate?", "Same id twice");
+        t.ticket_id = id.into();
+        StreamTriageRequest { ticket: Some(t), client_id: id.into(), dry_run: false }
+    };
+    let items =
+        vec![with_id("TKT-20261127-SAME0001"), with_id("TKT-20261127-SAME0001"), with_id("TKT-20261127-OTHER001")];
+    let mut responses = app.batch.stream_triage(tokio_stream::iter(items)).await.expect("stream").into_inner();
+    let mut codes = Vec::new();
+    while let Some(item) = responses.next().await {
+        codes.push(match item.expect("no stream error").outcome.expect("outcome").outcome.expect("set") {
+            Outcome::Result(_) => 0,
+            Outcome::Error(error) => error.code,
+        });
+    }
+    assert_eq!(codes, [0, Code::AlreadyExists as i32, 0]);
+    let stats = app.tickets.get_stats(GetStatsRequest {}).await.expect("stats").into_inner();
+    assert_eq!(stats.total, 2);
+    app.shutdown().await;
+}

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +97,8 @@ fn check_length(errors: &mut ValidationErrors, field: &str, value: &str, max: us
 }
 
 /// Validates a draft and turns it into a ticket: trims the title, generates a missing identifier,
-/// applies the default priority and stamps the times. Returns every violation when it fails.
+/// applies the default priority and stamps the times (to the microsecond, the precision they are
+/// stored with). Returns every violation when it fails.
 pub fn validate_draft(
     draft: TicketDraft,
     limits: &Limits,
@@ -168,7 +169,8 @@ pub fn validate_draft(
         check_length(&mut errors, "assigned_queue", queue, MAX_NAME_CHARS);
     }
 
-    let created_at = draft.created_at.unwrap_or(now);
+    let now = now.trunc_subsecs(6);
+    let created_at = draft.created_at.unwrap_or(now).trunc_subsecs(6);
     if created_at > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
         errors.push("created_at", "must not be in the future");
     }
@@ -215,7 +217,7 @@ mod tests {
         assert_eq!(ticket.priority, Priority::Medium);
         assert!(!ticket.priority_given);
         assert_eq!(ticket.status, Status::New);
-        assert_eq!(ticket.created_at, now);
+        assert_eq!(ticket.created_at, now.trunc_subsecs(6), "times are kept to the microsecond");
         assert!(ticket.ticket_id.as_str().starts_with(&format!("TKT-{}-", now.format("%Y%m%d"))));
     }
 

@@ -1,7 +1,8 @@
 //! `helpdesk.v1.BatchTriageService`: many tickets in one call, or a bidirectional stream with one
-//! outcome per item, bounded memory and no item able to fail the others.
+//! outcome per item, bounded memory and no item able to fail the others. Items that arrive together
+//! are stored in one transaction.
 
-use std::pin::Pin;
+use std::{pin::Pin, time::Duration};
 
 use chrono::Utc;
 use tokio::sync::{mpsc, watch};
@@ -14,7 +15,7 @@ use super::{
     status::ApiError,
 };
 use crate::{
-    intake::{Intake, IntakeError, IntakeOptions},
+    intake::{Accepted, BatchItem, Intake, IntakeError},
     proto::{
         self, BatchTriageRequest, BatchTriageResponse, StreamTriageRequest, StreamTriageResponse, TriageOutcome,
         batch_triage_service_server::BatchTriageService, triage_outcome::Outcome,
@@ -23,9 +24,13 @@ use crate::{
 
 /// Most tickets in one BatchTriage call.
 pub const MAX_BATCH: usize = 1_000;
+/// Most items stored in one transaction.
+pub const CHUNK: usize = 100;
 /// Outcomes a stream may have computed but not yet sent; past this the service stops reading input,
 /// and HTTP/2 flow control holds the client back.
 pub const STREAM_BUFFER: usize = 32;
+/// Most stream items taken together when several have already arrived.
+pub const STREAM_CHUNK: usize = 64;
 
 /// The BatchTriageService implementation.
 pub struct BatchApi {
@@ -40,40 +45,129 @@ impl BatchApi {
     }
 }
 
-/// One item's outcome; `path` is the field path of the ticket (`tickets[3]` or `ticket`).
-async fn triage_item(
-    intake: &Intake,
+/// One received item: its position, the caller's id, the ticket and whether to store it.
+struct Item {
     index: usize,
     client_id: String,
     ticket: Option<proto::Ticket>,
-    path: &str,
-    options: IntakeOptions<'_>,
+    dry_run: bool,
+}
+
+fn outcome(
+    item_index: usize,
+    client_id: String,
+    ticket_id: String,
+    result: Result<Accepted, ApiError>,
 ) -> TriageOutcome {
-    let given_id = ticket.as_ref().map(|t| t.ticket_id.clone()).unwrap_or_default();
-    let outcome = async {
-        let ticket = ticket.ok_or_else(|| ApiError::field(path, "is required"))?;
-        let draft = ticket_from_proto(ticket).map_err(|e| ApiError::Invalid(e.prefixed(path)))?;
-        intake.accept(draft, options, Utc::now()).await.map_err(|e| match e {
-            IntakeError::Invalid(v) => ApiError::Invalid(v.prefixed(path)),
-            other => ApiError::from(other),
-        })
-    }
-    .await;
-    let index = u32::try_from(index).unwrap_or(u32::MAX);
-    match outcome {
+    let index = u32::try_from(item_index).unwrap_or(u32::MAX);
+    match result {
         Ok(accepted) => TriageOutcome {
             index,
             client_id,
             ticket_id: accepted.ticket.ticket_id.to_string(),
             outcome: Some(Outcome::Result(result_to_proto(&accepted.result))),
         },
-        Err(err) => {
-            TriageOutcome { index, client_id, ticket_id: given_id, outcome: Some(Outcome::Error(err.to_item_error())) }
-        }
+        Err(err) => TriageOutcome { index, client_id, ticket_id, outcome: Some(Outcome::Error(err.to_item_error())) },
     }
 }
 
+/// Triages `items` (stored together where possible); `path` names an item's ticket in field paths.
+async fn triage_items(
+    intake: &Intake,
+    items: Vec<Item>,
+    actor: &str,
+    path: impl Fn(usize) -> String,
+) -> Vec<TriageOutcome> {
+    let mut outcomes: Vec<Option<TriageOutcome>> = Vec::with_capacity(items.len());
+    let mut pending: Vec<(usize, usize, String, String)> = Vec::new(); // (slot, index, client id, given id)
+    let mut batch = Vec::new();
+    for item in items {
+        let given_id = item.ticket.as_ref().map(|t| t.ticket_id.clone()).unwrap_or_default();
+        let draft = item
+            .ticket
+            .ok_or_else(|| ApiError::field(&path(item.index), "is required"))
+            .and_then(|t| ticket_from_proto(t).map_err(|e| ApiError::Invalid(e.prefixed(&path(item.index)))));
+        match draft {
+            Ok(draft) => {
+                pending.push((outcomes.len(), item.index, item.client_id, given_id));
+                batch.push(BatchItem { draft, dry_run: item.dry_run });
+                outcomes.push(None);
+            }
+            Err(err) => outcomes.push(Some(outcome(item.index, item.client_id, given_id, Err(err)))),
+        }
+    }
+    let results = intake.accept_many(batch, actor, Utc::now()).await;
+    for ((slot, index, client_id, given_id), result) in pending.into_iter().zip(results) {
+        let result = result.map_err(|e| match e {
+            IntakeError::Invalid(v) => ApiError::Invalid(v.prefixed(&path(index))),
+            other => ApiError::from(other),
+        });
+        outcomes[slot] = Some(outcome(index, client_id, given_id, result));
+    }
+    outcomes.into_iter().flatten().collect()
+}
+
 type OutcomeStream = Pin<Box<dyn Stream<Item = Result<StreamTriageResponse, Status>> + Send>>;
+
+/// Reads the stream, answering items in order, until the client closes it, leaves, or the server stops.
+async fn serve_stream(
+    intake: Intake,
+    actor: String,
+    mut inbound: Streaming<StreamTriageRequest>,
+    mut stopping: watch::Receiver<bool>,
+    tx: mpsc::Sender<Result<StreamTriageResponse, Status>>,
+) {
+    let mut next_index = 0usize;
+    let mut ended = false;
+    while !ended {
+        let first = tokio::select! {
+            item = inbound.next() => item,
+            _ = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                let _ = tx.send(Err(Status::unavailable("the server is shutting down; resend the items not answered"))).await;
+                return;
+            }
+        };
+        let mut received = Vec::new();
+        let mut next = first;
+        loop {
+            match next {
+                None => {
+                    ended = true;
+                    break;
+                }
+                Some(Err(status)) => {
+                    tracing::debug!(%status, index = next_index, "stream item could not be read");
+                    let _ =
+                        tx.send(Err(Status::invalid_argument(format!("item {next_index} could not be decoded")))).await;
+                    ended = true;
+                    break;
+                }
+                Some(Ok(message)) => {
+                    received.push(Item {
+                        index: next_index,
+                        client_id: message.client_id,
+                        ticket: message.ticket,
+                        dry_run: message.dry_run,
+                    });
+                    next_index += 1;
+                }
+            }
+            if received.len() >= STREAM_CHUNK {
+                break;
+            }
+            // Take what has already arrived, without waiting for more.
+            match tokio::time::timeout(Duration::ZERO, inbound.next()).await {
+                Ok(item) => next = item,
+                Err(_) => break,
+            }
+        }
+        for outcome in triage_items(&intake, received, &actor, |_| "ticket".to_owned()).await {
+            if tx.send(Ok(StreamTriageResponse { outcome: Some(outcome) })).await.is_err() {
+                return; // the client went away
+            }
+        }
+    }
+}
 
 #[tonic::async_trait]
 impl BatchTriageService for BatchApi {
@@ -87,12 +181,18 @@ impl BatchTriageService for BatchApi {
             let msg = format!("at most {MAX_BATCH} tickets per call, got {}; use StreamTriage", message.tickets.len());
             return Err(ApiError::field("tickets", msg).into());
         }
-        let options = IntakeOptions { dry_run: message.dry_run, request_id: None, actor: &actor };
-        let mut outcomes = Vec::with_capacity(message.tickets.len());
-        for (i, ticket) in message.tickets.into_iter().enumerate() {
-            outcomes.push(
-                triage_item(&self.intake, i, String::new(), Some(ticket), &format!("tickets[{i}]"), options).await,
-            );
+        let dry_run = message.dry_run;
+        let mut items: Vec<Item> = message
+            .tickets
+            .into_iter()
+            .enumerate()
+            .map(|(index, ticket)| Item { index, client_id: String::new(), ticket: Some(ticket), dry_run })
+            .collect();
+        let mut outcomes = Vec::with_capacity(items.len());
+        while !items.is_empty() {
+            let rest = items.split_off(items.len().min(CHUNK));
+            outcomes.extend(triage_items(&self.intake, items, &actor, |i| format!("tickets[{i}]")).await);
+            items = rest;
         }
         let failed = outcomes.iter().filter(|o| matches!(o.outcome, Some(Outcome::Error(_)))).count() as u32;
         let succeeded = outcomes.len() as u32 - failed;
@@ -106,38 +206,9 @@ impl BatchTriageService for BatchApi {
         request: Request<Streaming<StreamTriageRequest>>,
     ) -> Result<Response<Self::StreamTriageStream>, Status> {
         let actor = actor(&request);
-        let mut inbound = request.into_inner();
+        let inbound = request.into_inner();
         let (tx, rx) = mpsc::channel::<Result<StreamTriageResponse, Status>>(STREAM_BUFFER);
-        let intake = self.intake.clone();
-        let mut stopping = self.stopping.clone();
-        tokio::spawn(async move {
-            let mut index = 0usize;
-            loop {
-                let item = tokio::select! {
-                    item = inbound.next() => item,
-                    _ = async { let _ = stopping.wait_for(|s| *s).await; } => {
-                        let _ = tx.send(Err(Status::unavailable("the server is shutting down; resend the items not answered"))).await;
-                        break;
-                    }
-                };
-                let Some(item) = item else { break };
-                let message = match item {
-                    Ok(message) => message,
-                    Err(status) => {
-                        tracing::debug!(%status, index, "stream item could not be read");
-                        let _ =
-                            tx.send(Err(Status::invalid_argument(format!("item {index} could not be decoded")))).await;
-                        break;
-                    }
-                };
-                let options = IntakeOptions { dry_run: message.dry_run, request_id: None, actor: &actor };
-                let outcome = triage_item(&intake, index, message.client_id, message.ticket, "ticket", options).await;
-                if tx.send(Ok(StreamTriageResponse { outcome: Some(outcome) })).await.is_err() {
-                    break; // the client went away
-                }
-                index += 1;
-            }
-        });
+        tokio::spawn(serve_stream(self.intake.clone(), actor, inbound, self.stopping.clone(), tx));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 }

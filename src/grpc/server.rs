@@ -79,6 +79,18 @@ impl App {
     }
 }
 
+/// Reflection listing exactly the public services (the helpdesk's four and health). The descriptors
+/// of `google.rpc` are registered too, so grpcurl can decode the `BadRequest` details of an error.
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .include_reflection_service(false)
+        .with_service_name("grpc.health.v1.Health");
+    SERVICES.iter().fold(builder, |b, name| b.with_service_name(*name))
+}
+
 /// Serves on `listener` until `shutdown` completes. Then every health status turns NOT_SERVING,
 /// streams are told to end, and in-flight calls get `shutdown_grace_secs` to finish.
 pub async fn run(
@@ -93,20 +105,8 @@ pub async fn run(
     let monitor =
         tokio::spawn(health::monitor(app.intake.store().clone(), health.clone(), stop_rx.clone(), CHECK_INTERVAL));
 
-    let mut reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .include_reflection_service(false)
-        .with_service_name("grpc.health.v1.Health");
-    for name in SERVICES {
-        reflection = reflection.with_service_name(name);
-    }
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .include_reflection_service(false)
-        .with_service_name("grpc.health.v1.Health");
-    let reflection_v1alpha = SERVICES.iter().fold(reflection_v1alpha, |b, name| b.with_service_name(*name));
+    let reflection_v1 = reflection_builder().build_v1()?;
+    let reflection_v1alpha = reflection_builder().build_v1alpha()?;
 
     let s = &app.settings;
     let max = s.max_message_bytes;
@@ -127,8 +127,8 @@ pub async fn run(
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .add_service(health_service)
-        .add_service(reflection.build_v1()?)
-        .add_service(reflection_v1alpha.build_v1alpha()?)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(TriageServiceServer::new(TriageApi::new(intake.clone())).max_decoding_message_size(max))
         .add_service(
             BatchTriageServiceServer::new(BatchApi::new(intake.clone(), stop_rx.clone()))

@@ -5,6 +5,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
 
 use super::{
+    chain::WriteTxn,
     connect::Store,
     entities::{request_key, triage_result},
     error::StoreError,
@@ -46,6 +47,39 @@ async fn replay(conn: &impl ConnectionTrait, request_id: &str) -> Result<Option<
     Ok(Some(StoredTriage { ticket, result, replayed: true }))
 }
 
+/// Writes one triaged ticket, its result and its `ticket.triaged` audit entry in `write`; returns the
+/// ticket as stored. A taken ticket id is `AlreadyExists`, found before anything is written.
+async fn write_triage(
+    write: &mut WriteTxn,
+    ticket: &Ticket,
+    result: &TriageResult,
+    actor: &str,
+) -> Result<Ticket, StoreError> {
+    if result.ticket_id != ticket.ticket_id.as_str() {
+        return Err(StoreError::internal(format!(
+            "triage result for {} offered with ticket {}",
+            result.ticket_id, ticket.ticket_id
+        )));
+    }
+    let ticket = settled(ticket, result);
+    let id = ticket.ticket_id.as_str();
+    insert_ticket(write.conn(), &ticket).await?;
+    triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
+    let details = json!({
+        "queue": result.queue,
+        "priority": result.priority.as_str(),
+        "score": result.score,
+        "category": result.classification.category.as_str(),
+        "escalated": result.escalation.escalated,
+        "matched_rule": result.matched_rule,
+    });
+    let record = AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
+        .for_ticket(id)
+        .with_rules_version(&result.rules_version);
+    write.append(record).await?;
+    Ok(ticket)
+}
+
 impl Store {
     /// Stores a triaged ticket, its result, one `ticket.triaged` audit entry and the request key (if any)
     /// in one transaction. A request id seen before replays the first answer and writes nothing; a taken
@@ -57,12 +91,6 @@ impl Store {
         actor: &str,
         request_id: Option<&str>,
     ) -> Result<StoredTriage, StoreError> {
-        if result.ticket_id != ticket.ticket_id.as_str() {
-            return Err(StoreError::internal(format!(
-                "triage result for {} offered with ticket {}",
-                result.ticket_id, ticket.ticket_id
-            )));
-        }
         let mut write = self.begin_write().await?;
         if let Some(request_id) = request_id {
             if let Some(first) = replay(write.conn(), request_id).await? {
@@ -71,22 +99,8 @@ impl Store {
             // A key whose ticket was deleted no longer answers; the request is stored anew.
             request_key::Entity::delete_by_id(request_id).exec(write.conn()).await?;
         }
-        let ticket = settled(ticket, result);
+        let ticket = write_triage(&mut write, ticket, result, actor).await?;
         let id = ticket.ticket_id.as_str();
-        insert_ticket(write.conn(), &ticket).await?;
-        triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
-        let details = json!({
-            "queue": result.queue,
-            "priority": result.priority.as_str(),
-            "score": result.score,
-            "category": result.classification.category.as_str(),
-            "escalated": result.escalation.escalated,
-            "matched_rule": result.matched_rule,
-        });
-        let record = AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
-            .for_ticket(id)
-            .with_rules_version(&result.rules_version);
-        write.append(record).await?;
         if let Some(request_id) = request_id {
             let key = request_key::ActiveModel {
                 request_id: Set(request_id.to_owned()),
@@ -97,6 +111,27 @@ impl Store {
         }
         self.commit(write).await?;
         Ok(StoredTriage { ticket, result: result.clone(), replayed: false })
+    }
+
+    /// Stores many triaged tickets in ONE transaction, each as `record_triage` would without a request
+    /// id. An item whose ticket id is taken (in the store or earlier in the batch) gets its own
+    /// `AlreadyExists` and the others are stored; the outer error means nothing was stored.
+    pub async fn record_triage_batch(
+        &self,
+        items: &[(Ticket, TriageResult)],
+        actor: &str,
+    ) -> Result<Vec<Result<StoredTriage, StoreError>>, StoreError> {
+        let mut write = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (ticket, result) in items {
+            outcomes.push(match write_triage(&mut write, ticket, result, actor).await {
+                Ok(ticket) => Ok(StoredTriage { ticket, result: result.clone(), replayed: false }),
+                Err(e @ StoreError::AlreadyExists(_)) => Err(e),
+                Err(e) => return Err(e),
+            });
+        }
+        self.commit(write).await?;
+        Ok(outcomes)
     }
 
     /// The first answer given for `request_id`, if that request was stored.
@@ -205,5 +240,30 @@ mod tests {
         let results = triage_result::Entity::find().all(&store.db).await.expect("read");
         assert!(results.is_empty());
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_batch_stores_every_item_but_the_taken_ids_in_one_transaction() {
+        let store = Store::open_memory().await.expect("store");
+        let existing = ticket(1, at(0));
+        store
+            .record_triage(&existing, &result(&existing, "network", Category::Technical), "svc", None)
+            .await
+            .expect("first");
+        let items: Vec<(Ticket, TriageResult)> = [1, 2, 3, 2]
+            .iter()
+            .map(|&n| {
+                let t = ticket(n, at(i64::from(n)));
+                let r = result(&t, "billing", Category::Billing);
+                (t, r)
+            })
+            .collect();
+        let outcomes = store.record_triage_batch(&items, "stream").await.expect("batch commits");
+        let taken: Vec<bool> = outcomes.iter().map(|o| matches!(o, Err(StoreError::AlreadyExists(_)))).collect();
+        assert_eq!(taken, [true, false, false, true]);
+        assert_eq!(outcomes[1].as_ref().expect("stored").ticket.assigned_queue.as_deref(), Some("billing"));
+        assert_eq!(store.last_audit_sequence().await.expect("seq"), 3);
+        assert!(store.verify_audit().await.expect("verify").valid);
+        assert_eq!(store.stats().await.expect("stats").total, 3);
     }
 }

@@ -99,8 +99,9 @@ const INTENSIFIERS: &[&str] = &["very", "really", "extremely", "so", "totally", 
 
 /// Fewest letters for a language guess; shorter texts are `und`.
 const MIN_LANGUAGE_LETTERS: usize = 20;
-/// Characters looked at for the language guess.
-const LANGUAGE_SAMPLE_CHARS: usize = 2_000;
+/// Characters looked at for the language guess: enough for a sure guess, bounded so that long
+/// descriptions cost no more than short ones.
+const LANGUAGE_SAMPLE_CHARS: usize = 500;
 /// Least whatlang confidence for a language to be reported.
 const MIN_LANGUAGE_CONFIDENCE: f64 = 0.5;
 
