@@ -129,3 +129,23 @@ async fn export_then_purge_keeps_the_chain_verifiable() {
     assert!(verify.valid, "{}", verify.reason);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_watch_outlives_the_request_timeout() {
+    let settings = helpdesk_ai::config::Settings { request_timeout_secs: 1, ..common::settings() };
+    let mut app = common::spawn_with(settings, None).await;
+    let mut watch =
+        app.audit.watch_audit_entries(WatchAuditEntriesRequest::default()).await.expect("watch").into_inner();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let id =
+        triage(&mut app, ticket("Late entry", "Written after the request timeout")).await.ticket.expect("t").ticket_id;
+    let entry = tokio::time::timeout(Duration::from_secs(10), watch.next())
+        .await
+        .expect("an entry arrives in time")
+        .expect("stream still open")
+        .expect("no error")
+        .entry
+        .expect("entry");
+    assert_eq!(entry.ticket_id, id);
+    app.shutdown().await;
+}
