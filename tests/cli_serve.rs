@@ -109,3 +109,18 @@ fn an_address_in_use_is_a_clear_error() {
     assert_eq!(done.code, 2);
     assert!(done.stderr.contains(&format!("cannot listen on {addr}")), "{}", done.stderr);
 }
+
+#[test]
+fn a_broken_rules_file_stops_start_up_naming_the_rule() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "name: broken\ndefault_queue: q\nrules:\n  - id: vip\n    priority: 1\n    when: {all: [{field: score, op: gte, value: high}]}\n    then: {queue: b}\n",
+    )
+    .expect("write rules");
+    let done =
+        run(helpdesk(dir.path()).env("HELPDESK_RULES_PATH", &rules).args(["serve", "--listen", "127.0.0.1:0"]), "");
+    assert_eq!(done.code, 2, "{}", done.stderr);
+    assert!(done.stderr.contains(r#"rule "vip""#), "{}", done.stderr);
+}

@@ -150,3 +150,35 @@ async fn a_ticket_id_cannot_be_stored_twice() {
     assert_eq!(err.code(), Code::AlreadyExists);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_rules_file_from_rules_path_decides_the_queue() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        r#"
+name = "payroll"
+default_queue = "front-desk"
+
+[[rules]]
+id = "payroll"
+name = "Payroll questions go to HR"
+priority = 1
+when = { any = [ { field = "text", op = "contains", value = "payslip" }, { field = "metadata.product", op = "eq", value = "payroll" } ] }
+then = { queue = "hr-payroll", add_tags = ["payroll"] }
+"#,
+    )
+    .expect("write rules");
+    let settings = helpdesk_ai::config::Settings { rules_path: Some(rules), ..common::settings() };
+    let mut app = common::spawn_with(settings, Some(dir)).await;
+    let payroll = triage(&mut app, ticket("Payslip missing", "My November payslip is not in the portal")).await;
+    let result = payroll.result.expect("result");
+    assert_eq!(result.queue, "hr-payroll");
+    assert_eq!(result.matched_rule, "payroll");
+    assert!(result.rules_version.starts_with("payroll@"), "{}", result.rules_version);
+    assert_eq!(payroll.ticket.expect("ticket").tags, ["payroll"]);
+    let other = triage(&mut app, ticket("Printer", "The printer is out of toner")).await.result.expect("result");
+    assert_eq!((other.queue.as_str(), other.matched_rule.as_str()), ("front-desk", "default"));
+    app.shutdown().await;
+}
