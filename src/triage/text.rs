@@ -34,6 +34,10 @@ pub fn word_matches(pattern: &str, token: &str) -> bool {
 
 /// Position of the first occurrence of `phrase` (space-separated lexicon words) in `tokens`.
 pub fn find_phrase(tokens: &[String], phrase: &str) -> Option<usize> {
+    if !phrase.contains(' ') {
+        // One word (most lexicon entries): no need to split the phrase.
+        return if phrase.is_empty() { None } else { tokens.iter().position(|t| word_matches(phrase, t)) };
+    }
     let words: Vec<&str> = phrase.split_whitespace().collect();
     if words.is_empty() || words.len() > tokens.len() {
         return None;
@@ -43,6 +47,10 @@ pub fn find_phrase(tokens: &[String], phrase: &str) -> Option<usize> {
 
 /// How many times `phrase` occurs in `tokens` (non-overlapping).
 pub fn count_phrase(tokens: &[String], phrase: &str) -> usize {
+    if !phrase.contains(' ') {
+        // One word (most lexicon entries): no need to split the phrase.
+        return if phrase.is_empty() { 0 } else { tokens.iter().filter(|t| word_matches(phrase, t)).count() };
+    }
     let words: Vec<&str> = phrase.split_whitespace().collect();
     if words.is_empty() {
         return 0;
