@@ -149,3 +149,22 @@ async fn a_watch_outlives_the_request_timeout() {
     assert_eq!(entry.ticket_id, id);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn verify_names_the_first_entry_changed_behind_the_service() {
+    use sea_orm::ConnectionTrait;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = common::spawn_on_file(dir.path()).await;
+    for i in 0..3 {
+        triage(&mut app, ticket(&format!("Ticket {i}"), "Details")).await;
+    }
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("helpdesk.db").display());
+    let db = sea_orm::Database::connect(url).await.expect("open the file");
+    db.execute_unprepared("UPDATE audit_entries SET actor = 'mallory' WHERE sequence = 2").await.expect("tamper");
+    db.close().await.expect("close");
+    let report = app.audit.verify_audit_chain(VerifyAuditChainRequest {}).await.expect("verify").into_inner();
+    assert!(!report.valid);
+    assert_eq!(report.first_broken_sequence, 2);
+    assert!(!report.reason.is_empty());
+    app.shutdown().await;
+}
