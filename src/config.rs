@@ -86,7 +86,7 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// Largest gRPC message accepted, in bytes.
     pub max_message_bytes: usize,
-    /// Requests served at once on one connection; more are refused with UNAVAILABLE.
+    /// Requests served at once on one connection; more are refused at once with RESOURCE_EXHAUSTED.
     pub max_concurrent_requests_per_connection: usize,
     /// Seconds in-flight requests get to finish at shutdown.
     pub shutdown_grace_secs: u64,
