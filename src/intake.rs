@@ -1,15 +1,27 @@
 //! Ticket intake: validate a draft, triage it, store it with its audit entry. Every way in (a gRPC
 //! call, a batch or stream item, the command line) goes through these steps.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 
 use crate::{
+    config::Settings,
     domain::{Limits, Ticket, TicketDraft, ValidationErrors, validate_draft},
     store::{Store, StoreError},
-    triage::{TriageEngine, TriageResult},
+    triage::{RuleSet, RulesError, TriageEngine, TriageResult, Triager},
 };
+
+/// The triage engine the settings describe: the rules of `rules_path` (or the built-in ones), the
+/// triage settings, and the result cache.
+pub fn engine_from_settings(settings: &Settings) -> Result<TriageEngine, RulesError> {
+    let rules = match &settings.rules_path {
+        Some(path) => RuleSet::load(path)?,
+        None => RuleSet::builtin(),
+    };
+    let triager = Triager::new(settings.triage_settings(), Arc::new(rules));
+    Ok(TriageEngine::new(triager, settings.cache_enabled, Duration::from_secs(settings.cache_ttl)))
+}
 
 /// What one intake should do besides triage.
 #[derive(Debug, Clone, Copy)]

@@ -16,13 +16,13 @@ use super::{
 };
 use crate::{
     config::Settings,
-    intake::Intake,
+    intake::{Intake, engine_from_settings},
     proto::{
         self, audit_service_server::AuditServiceServer, batch_triage_service_server::BatchTriageServiceServer,
         ticket_store_service_server::TicketStoreServiceServer, triage_service_server::TriageServiceServer,
     },
     store::{Store, StoreError},
-    triage::{RuleSet, RulesError, TriageEngine, Triager},
+    triage::{RulesError, TriageEngine},
 };
 
 /// Why the service could not start.
@@ -54,22 +54,16 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the store, loads the rules and builds the triage engine.
+    /// Loads the rules, builds the triage engine and opens the store.
     pub async fn build(settings: &Settings) -> Result<App, StartError> {
-        let rules = match &settings.rules_path {
-            Some(path) => RuleSet::load(path)?,
-            None => RuleSet::builtin(),
-        };
+        let engine = engine_from_settings(settings)?;
         let store = Store::connect(settings).await?;
-        Ok(App::with_store(settings, store, rules))
+        Ok(App::with_engine(settings, store, engine))
     }
 
-    /// An app over an already opened store and rules.
-    pub fn with_store(settings: &Settings, store: Store, rules: RuleSet) -> App {
-        let triage = settings.triage_settings();
-        let limits = triage.limits;
-        let triager = Triager::new(triage, Arc::new(rules));
-        let engine = TriageEngine::new(triager, settings.cache_enabled, Duration::from_secs(settings.cache_ttl));
+    /// An app over an already opened store and a built engine.
+    pub fn with_engine(settings: &Settings, store: Store, engine: TriageEngine) -> App {
+        let limits = settings.triage_settings().limits;
         App { settings: settings.clone(), intake: Intake::new(Arc::new(engine), store, limits) }
     }
 

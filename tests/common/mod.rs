@@ -6,12 +6,12 @@ use std::{net::SocketAddr, path::Path};
 use helpdesk_ai::{
     config::{Settings, StoreType},
     grpc::server::{App, run},
+    intake::engine_from_settings,
     proto::{
         self, audit_service_client::AuditServiceClient, batch_triage_service_client::BatchTriageServiceClient,
         ticket_store_service_client::TicketStoreServiceClient, triage_service_client::TriageServiceClient,
     },
     store::Store,
-    triage::RuleSet,
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
@@ -49,11 +49,8 @@ pub async fn spawn_on_file(dir: &Path) -> TestApp {
 /// A server with the given settings; `dir` is kept alive as long as the app.
 pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
     let store = Store::connect(&settings).await.expect("store opens");
-    let rules = match &settings.rules_path {
-        Some(path) => RuleSet::load(path).expect("rules load"),
-        None => RuleSet::builtin(),
-    };
-    let app = App::with_store(&settings, store.clone(), rules);
+    let engine = engine_from_settings(&settings).expect("rules load");
+    let app = App::with_engine(&settings, store.clone(), engine);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
     let (stop, stopped) = oneshot::channel::<()>();

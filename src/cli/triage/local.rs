@@ -1,8 +1,6 @@
 //! Local triage for `helpdesk triage`: validate each record, triage it with an engine built from the
 //! settings and, with `--store`, record it in the configured store as actor `cli`.
 
-use std::{sync::Arc, time::Duration};
-
 use chrono::Utc;
 
 use super::{record::Record, report::Outcome};
@@ -10,8 +8,9 @@ use crate::{
     cli::{CliError, ticket_store::open_store},
     config::Settings,
     domain::{FieldViolation, Limits, validate_draft},
+    intake::engine_from_settings,
     store::Store,
-    triage::{RuleSet, TriageEngine, Triager},
+    triage::TriageEngine,
 };
 
 /// Who the audit log says stored the tickets.
@@ -28,11 +27,9 @@ impl LocalTriage {
     /// Loads the rules (`rules_path` or the built-in ones), builds the engine and, when `store` is
     /// true, opens the configured store.
     pub async fn open(settings: &Settings, store: bool) -> Result<Self, CliError> {
-        let rules = rules(settings)?;
-        let triage = settings.triage_settings();
-        let limits = triage.limits;
-        let triager = Triager::new(triage, Arc::new(rules));
-        let engine = TriageEngine::new(triager, settings.cache_enabled, Duration::from_secs(settings.cache_ttl));
+        let engine = engine_from_settings(settings)
+            .map_err(|e| CliError::Setup(format!("cannot load the routing rules: {e}")))?;
+        let limits = settings.triage_settings().limits;
         let store = if store { Some(open_store(settings).await?) } else { None };
         Ok(LocalTriage { engine, limits, store })
     }
@@ -60,13 +57,5 @@ impl LocalTriage {
                 Outcome::failed(number, line, Some(ticket.ticket_id.to_string()), vec![error])
             }
         }
-    }
-}
-
-/// The routing rules the settings name, or the built-in ones.
-fn rules(settings: &Settings) -> Result<RuleSet, CliError> {
-    match &settings.rules_path {
-        Some(path) => RuleSet::load(path).map_err(|e| CliError::Setup(format!("cannot load the routing rules: {e}"))),
-        None => Ok(RuleSet::builtin()),
     }
 }
