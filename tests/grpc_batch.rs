@@ -102,3 +102,49 @@ async fn a_taken_ticket_id_fails_only_its_own_item() {
     assert_eq!(stats.total, 2);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_holds_the_stream_back() {
+    let mut app = spawn_app().await;
+    let total = 1_200;
+    let items = (0..total).map(|i| StreamTriageRequest {
+        ticket: Some(ticket(&format!("Flood {i}"), "A client that sends far more than it reads")),
+        client_id: i.to_string(),
+        dry_run: false,
+    });
+    // A client with HTTP/2's smallest usual window (64 KiB), so the bound shows in a short test.
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.addr))
+        .expect("uri")
+        .initial_stream_window_size(Some(64 * 1024))
+        .initial_connection_window_size(Some(64 * 1024))
+        .connect()
+        .await
+        .expect("connects");
+    let mut client = helpdesk_ai::proto::batch_triage_service_client::BatchTriageServiceClient::new(channel);
+    let mut responses = client.stream_triage(tokio_stream::iter(items)).await.expect("stream opens").into_inner();
+    // Read nothing: once the outcome buffer, the server's send buffer and the client's window are full,
+    // the server stops taking items and the count of stored tickets stands still, far below what the
+    // client offered.
+    let mut last = u64::MAX;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let plateau = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        let now = app.tickets.get_stats(GetStatsRequest {}).await.expect("stats").into_inner().total;
+        if now == last {
+            break now;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server kept taking items: {now} of {total}");
+        last = now;
+    };
+    assert!(plateau < total as u64 / 2, "{plateau} of {total} items were taken in without being read");
+
+    let mut answered = 0;
+    while let Some(item) = responses.next().await {
+        item.expect("no stream error");
+        answered += 1;
+    }
+    assert_eq!(answered, total);
+    let stats = app.tickets.get_stats(GetStatsRequest {}).await.expect("stats").into_inner();
+    assert_eq!(stats.total, total as u64);
+    app.shutdown().await;
+}
