@@ -25,6 +25,11 @@ pub fn actor<T>(request: &Request<T>) -> String {
         .to_owned()
 }
 
+/// Names the ticket a call is about in the call's span (never the requester's address or the text).
+pub fn record_ticket(ticket_id: &str) {
+    tracing::Span::current().record("ticket_id", ticket_id);
+}
+
 /// The page size to serve for a requested one (AIP-158: 0 means the default, larger means the maximum).
 pub fn page_size(requested: i32) -> Result<u64, ApiError> {
     match requested {

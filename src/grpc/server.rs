@@ -120,7 +120,9 @@ pub async fn run(
         .load_shed(true)
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
+        .trace_fn(
+            |request| tracing::info_span!("rpc", method = %request.uri().path(), ticket_id = tracing::field::Empty),
+        )
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -8,7 +8,7 @@ use super::{
         category_from_proto, from_timestamp, priority_from_proto, result_to_proto, status_from_proto,
         ticket_from_proto, ticket_to_proto,
     },
-    request::{actor, page_size, page_token},
+    request::{actor, page_size, page_token, record_ticket},
     status::ApiError,
     update_mask::patch_from_mask,
 };
@@ -37,6 +37,7 @@ fn ticket_id(id: &str) -> Result<String, ApiError> {
         return Err(ApiError::field("ticket_id", "is required"));
     }
     id.parse::<crate::domain::TicketId>().map_err(|e| ApiError::field("ticket_id", e.to_string()))?;
+    record_ticket(id);
     Ok(id.to_owned())
 }
 
@@ -79,6 +80,7 @@ impl TicketStoreService for TicketApi {
         let draft: TicketDraft = ticket_from_proto(ticket).map_err(|e| ApiError::Invalid(e.prefixed("ticket")))?;
         let ticket = validate_draft(draft, self.intake.limits(), Utc::now(), &mut rand::rng())
             .map_err(|e| ApiError::Invalid(e.prefixed("ticket")))?;
+        record_ticket(ticket.ticket_id.as_str());
         let stored = self.intake.store().create_ticket(&ticket, &actor).await.map_err(ApiError::from)?;
         Ok(Response::new(proto::CreateTicketResponse { ticket: Some(ticket_to_proto(&stored)) }))
     }

@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     convert::{result_to_proto, ticket_from_proto, ticket_to_proto},
-    request::actor,
+    request::{actor, record_ticket},
     status::ApiError,
 };
 use crate::{
@@ -27,7 +27,6 @@ impl TriageApi {
 
 #[tonic::async_trait]
 impl TriageService for TriageApi {
-    #[tracing::instrument(skip_all, fields(ticket_id))]
     async fn triage_ticket(
         &self,
         request: Request<TriageTicketRequest>,
@@ -42,7 +41,9 @@ impl TriageService for TriageApi {
             crate::intake::IntakeError::Invalid(v) => ApiError::Invalid(v.prefixed("ticket")),
             other => ApiError::from(other),
         })?;
-        tracing::Span::current().record("ticket_id", accepted.ticket.ticket_id.as_str());
+        record_ticket(accepted.ticket.ticket_id.as_str());
+        let result = &accepted.result;
+        tracing::debug!(queue = %result.queue, score = result.score, replayed = accepted.replayed, "ticket triaged");
         Ok(Response::new(TriageTicketResponse {
             result: Some(result_to_proto(&accepted.result)),
             ticket: Some(ticket_to_proto(&accepted.ticket)),
