@@ -1,5 +1,6 @@
 //! `helpdesk triage --server URL`: the records go to a running server through the StreamTriage RPC,
-//! and the outcomes are written in input order whatever order they come back in.
+//! and the outcomes are written in input order whatever order they come back in. The server's audit
+//! log names the actor `cli`.
 
 use std::{
     collections::BTreeMap,
@@ -17,7 +18,7 @@ use super::{
 use crate::{
     cli::CliError,
     domain::{FieldViolation, Limits, validate_draft},
-    grpc::convert::draft_to_proto,
+    grpc::{convert::draft_to_proto, request::ACTOR_HEADER},
     proto::{
         StreamTriageRequest, TriageOutcome, batch_triage_service_client::BatchTriageServiceClient,
         triage_outcome::Outcome as Answer,
@@ -86,7 +87,9 @@ impl RemoteTriage {
         }));
         let mut answers: BTreeMap<usize, Outcome> = BTreeMap::new();
         let mut next = 0;
-        let ended = match self.client.stream_triage(Request::new(requests)).await {
+        let mut request = Request::new(requests);
+        request.metadata_mut().insert(ACTOR_HEADER, tonic::metadata::MetadataValue::from_static("cli"));
+        let ended = match self.client.stream_triage(request).await {
             Err(status) => Some(format!("the server refused the stream: {:?}: {}", status.code(), status.message())),
             Ok(response) => {
                 let mut inbound = response.into_inner();
