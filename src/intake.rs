@@ -98,9 +98,7 @@ impl Intake {
         {
             return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
         }
-        let ticket = validate_draft(draft, &self.limits, now, &mut rand::rng())?;
-        let result = self.engine.triage(&ticket, now);
-        let ticket = settle(ticket, &result);
+        let (ticket, result) = decide(&self.engine, &self.limits, draft, now)?;
         if options.dry_run {
             return Ok(Accepted { ticket, result, replayed: false });
         }
@@ -128,15 +126,14 @@ impl Intake {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Vec<Result<Accepted, IntakeError>> {
-        let mut outcomes: Vec<Result<Accepted, IntakeError>> = Vec::with_capacity(items.len());
+        let decided = self.decide_off_runtime(items, now).await;
+        let mut outcomes: Vec<Result<Accepted, IntakeError>> = Vec::with_capacity(decided.len());
         let mut to_store: Vec<(usize, Ticket, TriageResult)> = Vec::new();
-        for item in items {
-            match validate_draft(item.draft, &self.limits, now, &mut rand::rng()) {
-                Err(errors) => outcomes.push(Err(errors.into())),
-                Ok(ticket) => {
-                    let result = self.engine.triage(&ticket, now);
-                    let ticket = settle(ticket, &result);
-                    if !item.dry_run {
+        for (decision, dry_run) in decided {
+            match decision {
+                Err(err) => outcomes.push(Err(err)),
+                Ok((ticket, result)) => {
+                    if !dry_run {
                         to_store.push((outcomes.len(), ticket.clone(), result.clone()));
                     }
                     outcomes.push(Ok(Accepted { ticket, result, replayed: false }));
@@ -169,6 +166,60 @@ impl Intake {
         }
         outcomes
     }
+}
+
+/// Items validated and triaged per blocking task: large enough to be worth a hand-off, small enough
+/// that a batch spreads over every core.
+const DECIDE_CHUNK: usize = 16;
+
+/// A validated, triaged and settled ticket, or why it was refused; with the item's dry-run flag.
+type Decision = (Result<(Ticket, TriageResult), IntakeError>, bool);
+
+impl Intake {
+    /// Validates and triages `items` on the blocking pool, in chunks that run in parallel, so that
+    /// CPU-bound triage never holds up the runtime threads serving other calls. Order is kept.
+    async fn decide_off_runtime(&self, items: Vec<BatchItem>, now: DateTime<Utc>) -> Vec<Decision> {
+        let mut tasks = Vec::new();
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let chunk: Vec<BatchItem> = items.by_ref().take(DECIDE_CHUNK).collect();
+            let (engine, limits) = (self.engine.clone(), self.limits);
+            tasks.push((
+                chunk.len(),
+                tokio::task::spawn_blocking(move || {
+                    chunk
+                        .into_iter()
+                        .map(|item| (decide(&engine, &limits, item.draft, now), item.dry_run))
+                        .collect::<Vec<_>>()
+                }),
+            ));
+        }
+        let mut decided = Vec::new();
+        for (len, task) in tasks {
+            match task.await {
+                Ok(chunk) => decided.extend(chunk),
+                Err(e) => {
+                    tracing::error!(error = %e, "a triage task failed");
+                    for _ in 0..len {
+                        decided.push((Err(StoreError::internal("the triage task failed").into()), true));
+                    }
+                }
+            }
+        }
+        decided
+    }
+}
+
+/// Validates, triages and settles one draft.
+fn decide(
+    engine: &TriageEngine,
+    limits: &Limits,
+    draft: TicketDraft,
+    now: DateTime<Utc>,
+) -> Result<(Ticket, TriageResult), IntakeError> {
+    let ticket = validate_draft(draft, limits, now, &mut rand::rng())?;
+    let result = engine.triage(&ticket, now);
+    Ok((settle(ticket, &result), result))
 }
 
 /// The ticket as the triage leaves it: decided category, final priority, queue, status and rule tags.
