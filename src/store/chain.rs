@@ -34,17 +34,29 @@ impl WriteTxn {
     }
 
     /// Appends `record` as the next entry of the chain.
-    pub(super) async fn append(&mut self, mut record: AuditRecord) -> Result<AuditEntry, StoreError> {
+    pub(super) async fn append(&mut self, record: AuditRecord) -> Result<AuditEntry, StoreError> {
+        let entry = self.stage(record);
+        audit_chain_insert(&self.txn, std::slice::from_ref(&entry)).await?;
+        Ok(entry)
+    }
+
+    /// Gives `record` the next place in the chain without writing it yet; the caller writes the staged
+    /// entries with [`insert_staged`](Self::insert_staged) before committing.
+    pub(super) fn stage(&mut self, mut record: AuditRecord) -> AuditEntry {
         record.created_at = to_stored_precision(record.created_at);
         let sequence = self.head.last_sequence + 1;
         let hash = record.chain_hash(sequence, &self.head.last_hash);
         let entry = AuditEntry { sequence, record, prev_hash: self.head.last_hash.clone(), hash };
-        audit_chain_insert(&self.txn, &entry).await?;
         self.head.last_sequence = sequence;
         self.head.last_hash = entry.hash.clone();
         self.changed = true;
         self.appended = true;
-        Ok(entry)
+        entry
+    }
+
+    /// Writes staged entries in one statement.
+    pub(super) async fn insert_staged(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        audit_chain_insert(&self.txn, entries).await
     }
 
     /// Moves the point verification starts from (after a purge).
@@ -55,8 +67,13 @@ impl WriteTxn {
     }
 }
 
-async fn audit_chain_insert(txn: &DatabaseTransaction, entry: &AuditEntry) -> Result<(), StoreError> {
-    super::entities::audit_entry::Entity::insert(audit_row(entry)).exec_without_returning(txn).await?;
+async fn audit_chain_insert(txn: &DatabaseTransaction, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    super::entities::audit_entry::Entity::insert_many(entries.iter().map(audit_row))
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 

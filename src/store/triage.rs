@@ -1,15 +1,17 @@
 //! Storing a triage: the ticket, its result, its audit entry and the request key in one transaction,
 //! and replaying the first answer for a request id seen before.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use std::collections::HashSet;
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use super::{
     chain::WriteTxn,
     connect::Store,
-    entities::{request_key, triage_result},
+    entities::{request_key, ticket, triage_result},
     error::StoreError,
-    rows::{micros, result_row, stored_ticket},
+    rows::{micros, result_row, stored_ticket, ticket_row},
     tickets::{insert_ticket, load_result, load_ticket},
 };
 use crate::{
@@ -47,24 +49,8 @@ async fn replay(conn: &impl ConnectionTrait, request_id: &str) -> Result<Option<
     Ok(Some(StoredTriage { ticket, result, replayed: true }))
 }
 
-/// Writes one triaged ticket, its result and its `ticket.triaged` audit entry in `write`; returns the
-/// ticket as stored. A taken ticket id is `AlreadyExists`, found before anything is written.
-async fn write_triage(
-    write: &mut WriteTxn,
-    ticket: &Ticket,
-    result: &TriageResult,
-    actor: &str,
-) -> Result<Ticket, StoreError> {
-    if result.ticket_id != ticket.ticket_id.as_str() {
-        return Err(StoreError::internal(format!(
-            "triage result for {} offered with ticket {}",
-            result.ticket_id, ticket.ticket_id
-        )));
-    }
-    let ticket = settled(ticket, result);
-    let id = ticket.ticket_id.as_str();
-    insert_ticket(write.conn(), &ticket).await?;
-    triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
+/// The `ticket.triaged` audit record of a result.
+fn triaged_record(result: &TriageResult, actor: &str) -> AuditRecord {
     let details = json!({
         "queue": result.queue,
         "priority": result.priority.as_str(),
@@ -73,10 +59,35 @@ async fn write_triage(
         "escalated": result.escalation.escalated,
         "matched_rule": result.matched_rule,
     });
-    let record = AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
-        .for_ticket(id)
-        .with_rules_version(&result.rules_version);
-    write.append(record).await?;
+    AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
+        .for_ticket(&result.ticket_id)
+        .with_rules_version(&result.rules_version)
+}
+
+/// Refuses a result offered with another ticket than its own.
+fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), StoreError> {
+    if result.ticket_id == ticket.ticket_id.as_str() {
+        return Ok(());
+    }
+    Err(StoreError::internal(format!(
+        "triage result for {} offered with ticket {}",
+        result.ticket_id, ticket.ticket_id
+    )))
+}
+
+/// Writes one triaged ticket, its result and its `ticket.triaged` audit entry in `write`; returns the
+/// ticket as stored. A taken ticket id is `AlreadyExists`, found before anything is written.
+async fn write_triage(
+    write: &mut WriteTxn,
+    ticket: &Ticket,
+    result: &TriageResult,
+    actor: &str,
+) -> Result<Ticket, StoreError> {
+    check_pair(ticket, result)?;
+    let ticket = settled(ticket, result);
+    insert_ticket(write.conn(), &ticket).await?;
+    triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
+    write.append(triaged_record(result, actor)).await?;
     Ok(ticket)
 }
 
@@ -114,21 +125,45 @@ impl Store {
     }
 
     /// Stores many triaged tickets in ONE transaction, each as `record_triage` would without a request
-    /// id. An item whose ticket id is taken (in the store or earlier in the batch) gets its own
-    /// `AlreadyExists` and the others are stored; the outer error means nothing was stored.
+    /// id, with one multi-row insert per table. An item whose ticket id is taken (in the store or earlier
+    /// in the batch) gets its own `AlreadyExists` and the others are stored; the outer error means
+    /// nothing was stored.
     pub async fn record_triage_batch(
         &self,
         items: &[(Ticket, TriageResult)],
         actor: &str,
     ) -> Result<Vec<Result<StoredTriage, StoreError>>, StoreError> {
-        let mut write = self.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(items.len());
         for (ticket, result) in items {
-            outcomes.push(match write_triage(&mut write, ticket, result, actor).await {
-                Ok(ticket) => Ok(StoredTriage { ticket, result: result.clone(), replayed: false }),
-                Err(e @ StoreError::AlreadyExists(_)) => Err(e),
-                Err(e) => return Err(e),
-            });
+            check_pair(ticket, result)?;
+        }
+        let mut write = self.begin_write().await?;
+        let ids: Vec<&str> = items.iter().map(|(t, _)| t.ticket_id.as_str()).collect();
+        let mut taken: HashSet<String> = ticket::Entity::find()
+            .select_only()
+            .column(ticket::Column::TicketId)
+            .filter(ticket::Column::TicketId.is_in(ids))
+            .into_tuple::<String>()
+            .all(write.conn())
+            .await?
+            .into_iter()
+            .collect();
+        let (mut tickets, mut results, mut entries, mut outcomes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (ticket, result) in items {
+            let id = ticket.ticket_id.as_str();
+            if !taken.insert(id.to_owned()) {
+                outcomes.push(Err(StoreError::AlreadyExists(format!("ticket {id}"))));
+                continue;
+            }
+            let ticket = settled(ticket, result);
+            tickets.push(ticket_row(&ticket)?);
+            results.push(result_row(result)?);
+            entries.push(write.stage(triaged_record(result, actor)));
+            outcomes.push(Ok(StoredTriage { ticket, result: result.clone(), replayed: false }));
+        }
+        if !tickets.is_empty() {
+            ticket::Entity::insert_many(tickets).exec_without_returning(write.conn()).await?;
+            triage_result::Entity::insert_many(results).exec_without_returning(write.conn()).await?;
+            write.insert_staged(&entries).await?;
         }
         self.commit(write).await?;
         Ok(outcomes)
