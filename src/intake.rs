@@ -211,7 +211,7 @@ impl Intake {
 }
 
 /// Validates, triages and settles one draft.
-fn decide(
+pub fn decide(
     engine: &TriageEngine,
     limits: &Limits,
     draft: TicketDraft,

@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 use super::{
     csv_input::read_csv,
     json_input::{read_json, read_lines},
-    local::LocalTriage,
+    local::{CHUNK, LocalTriage},
     record::Record,
     remote::RemoteTriage,
     report::Report,
@@ -104,9 +104,12 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
     let mut report = Report::start(out, records.len(), started).map_err(write_error)?;
     match triage {
         Triage::Local(local) => {
-            for record in records {
-                let outcome = local.decide(record).await;
-                report.add(&outcome).map_err(write_error)?;
+            let mut records = records.into_iter().peekable();
+            while records.peek().is_some() {
+                let chunk: Vec<Record> = records.by_ref().take(CHUNK).collect();
+                for outcome in local.decide_chunk(chunk).await {
+                    report.add(&outcome).map_err(write_error)?;
+                }
             }
         }
         Triage::Remote(remote) => {

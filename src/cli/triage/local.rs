@@ -1,5 +1,8 @@
-//! Local triage for `helpdesk triage`: validate each record, triage it with an engine built from the
-//! settings and, with `--store`, record it in the configured store as actor `cli`.
+//! Local triage for `helpdesk triage`: validate each record and triage it with an engine built from
+//! the settings; with `--store`, records are stored a chunk at a time (one transaction per chunk) in
+//! the configured store as actor `cli`.
+
+use std::sync::Arc;
 
 use chrono::Utc;
 
@@ -8,54 +11,88 @@ use crate::{
     cli::{CliError, ticket_store::open_store},
     config::Settings,
     domain::{FieldViolation, Limits, validate_draft},
-    intake::engine_from_settings,
-    store::Store,
+    intake::{BatchItem, Intake, IntakeError, decide, engine_from_settings},
     triage::TriageEngine,
 };
 
 /// Who the audit log says stored the tickets.
 const ACTOR: &str = "cli";
 
-/// The engine, the limits, and the store when tickets are kept.
+/// Records triaged (and stored) together.
+pub const CHUNK: usize = 100;
+
+/// The engine, the limits, and the intake when tickets are kept.
 pub struct LocalTriage {
-    engine: TriageEngine,
+    engine: Arc<TriageEngine>,
     limits: Limits,
-    store: Option<Store>,
+    intake: Option<Intake>,
+}
+
+/// A record that can be triaged: where its outcome goes and what it said.
+struct Pending {
+    number: usize,
+    line: usize,
+    given_id: Option<String>,
 }
 
 impl LocalTriage {
     /// Loads the rules (`rules_path` or the built-in ones), builds the engine and, when `store` is
     /// true, opens the configured store.
     pub async fn open(settings: &Settings, store: bool) -> Result<Self, CliError> {
-        let engine = engine_from_settings(settings)
-            .map_err(|e| CliError::Setup(format!("cannot load the routing rules: {e}")))?;
+        let engine = Arc::new(
+            engine_from_settings(settings)
+                .map_err(|e| CliError::Setup(format!("cannot load the routing rules: {e}")))?,
+        );
         let limits = settings.triage_settings().limits;
-        let store = if store { Some(open_store(settings).await?) } else { None };
-        Ok(LocalTriage { engine, limits, store })
+        let intake = match store {
+            true => Some(Intake::new(engine.clone(), open_store(settings).await?, limits)),
+            false => None,
+        };
+        Ok(LocalTriage { engine, limits, intake })
     }
 
-    /// Decides one record: its result, or every reason it was refused.
-    pub async fn decide(&self, record: Record) -> Outcome {
-        let given_id = record.given_ticket_id();
-        let Record { number, line, draft, mut problems } = record;
-        let Some(draft) = draft else { return Outcome::failed(number, line, given_id, problems) };
+    /// Decides a chunk of records, in order: each one's result, or every reason it was refused.
+    pub async fn decide_chunk(&self, records: Vec<Record>) -> Vec<Outcome> {
         let now = Utc::now();
-        let ticket = match validate_draft(draft, &self.limits, now, &mut rand::rng()) {
-            Ok(ticket) if problems.is_empty() => ticket,
-            Ok(_) => return Outcome::failed(number, line, given_id, problems),
-            Err(invalid) => {
-                problems.extend(invalid.violations);
-                return Outcome::failed(number, line, given_id, problems);
-            }
-        };
-        let result = self.engine.triage(&ticket, now);
-        let Some(store) = &self.store else { return Outcome::triaged(number, line, result) };
-        match store.record_triage(&ticket, &result, ACTOR, None).await {
-            Ok(stored) => Outcome::triaged(number, line, stored.result),
-            Err(e) => {
-                let error = FieldViolation { field: "store".into(), description: e.to_string() };
-                Outcome::failed(number, line, Some(ticket.ticket_id.to_string()), vec![error])
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(records.len());
+        let mut pending = Vec::new();
+        let mut items = Vec::new();
+        for record in records {
+            let given_id = record.given_ticket_id();
+            let Record { number, line, draft, mut problems } = record;
+            match draft {
+                Some(draft) if problems.is_empty() => {
+                    pending.push((outcomes.len(), Pending { number, line, given_id }));
+                    items.push(draft);
+                    outcomes.push(None);
+                }
+                draft => {
+                    if let Some(Err(invalid)) = draft.map(|d| validate_draft(d, &self.limits, now, &mut rand::rng())) {
+                        problems.extend(invalid.violations);
+                    }
+                    outcomes.push(Some(Outcome::failed(number, line, given_id, problems)));
+                }
             }
         }
+        let decided: Vec<Result<crate::triage::TriageResult, IntakeError>> = match &self.intake {
+            Some(intake) => {
+                let batch = items.into_iter().map(|draft| BatchItem { draft, dry_run: false }).collect();
+                intake.accept_many(batch, ACTOR, now).await.into_iter().map(|r| r.map(|a| a.result)).collect()
+            }
+            None => {
+                items.into_iter().map(|draft| decide(&self.engine, &self.limits, draft, now).map(|(_, r)| r)).collect()
+            }
+        };
+        for ((slot, p), decision) in pending.into_iter().zip(decided) {
+            outcomes[slot] = Some(match decision {
+                Ok(result) => Outcome::triaged(p.number, p.line, result),
+                Err(IntakeError::Invalid(invalid)) => Outcome::failed(p.number, p.line, p.given_id, invalid.violations),
+                Err(IntakeError::Store(e)) => {
+                    let error = FieldViolation { field: "store".into(), description: e.to_string() };
+                    Outcome::failed(p.number, p.line, p.given_id, vec![error])
+                }
+            });
+        }
+        outcomes.into_iter().flatten().collect()
     }
 }
