@@ -2,6 +2,7 @@
 
 mod archive;
 mod audit;
+mod batch;
 mod chain;
 mod connect;
 mod entities;

@@ -1,17 +1,15 @@
 //! Storing a triage: the ticket, its result, its audit entry and the request key in one transaction,
 //! and replaying the first answer for a request id seen before.
 
-use std::collections::HashSet;
-
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
 
 use super::{
     chain::WriteTxn,
     connect::Store,
-    entities::{request_key, ticket, triage_result},
+    entities::{request_key, triage_result},
     error::StoreError,
-    rows::{micros, result_row, stored_ticket, ticket_row},
+    rows::{micros, result_row, stored_ticket},
     tickets::{insert_ticket, load_result, load_ticket},
 };
 use crate::{
@@ -31,7 +29,7 @@ pub struct StoredTriage {
 }
 
 /// The ticket as the triage leaves it: status, category, queue, final priority and rule tags.
-fn settled(ticket: &Ticket, result: &TriageResult) -> Ticket {
+pub(super) fn settled(ticket: &Ticket, result: &TriageResult) -> Ticket {
     let mut ticket = stored_ticket(ticket);
     ticket.status = result.status;
     ticket.category = Some(result.classification.category);
@@ -50,7 +48,7 @@ async fn replay(conn: &impl ConnectionTrait, request_id: &str) -> Result<Option<
 }
 
 /// The `ticket.triaged` audit record of a result.
-fn triaged_record(result: &TriageResult, actor: &str) -> AuditRecord {
+pub(super) fn triaged_record(result: &TriageResult, actor: &str) -> AuditRecord {
     let details = json!({
         "queue": result.queue,
         "priority": result.priority.as_str(),
@@ -65,7 +63,7 @@ fn triaged_record(result: &TriageResult, actor: &str) -> AuditRecord {
 }
 
 /// Refuses a result offered with another ticket than its own.
-fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), StoreError> {
+pub(super) fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), StoreError> {
     if result.ticket_id == ticket.ticket_id.as_str() {
         return Ok(());
     }
@@ -122,51 +120,6 @@ impl Store {
         }
         self.commit(write).await?;
         Ok(StoredTriage { ticket, result: result.clone(), replayed: false })
-    }
-
-    /// Stores many triaged tickets in ONE transaction, each as `record_triage` would without a request
-    /// id, with one multi-row insert per table. An item whose ticket id is taken (in the store or earlier
-    /// in the batch) gets its own `AlreadyExists` and the others are stored; the outer error means
-    /// nothing was stored.
-    pub async fn record_triage_batch(
-        &self,
-        items: &[(Ticket, TriageResult)],
-        actor: &str,
-    ) -> Result<Vec<Result<StoredTriage, StoreError>>, StoreError> {
-        for (ticket, result) in items {
-            check_pair(ticket, result)?;
-        }
-        let mut write = self.begin_write().await?;
-        let ids: Vec<&str> = items.iter().map(|(t, _)| t.ticket_id.as_str()).collect();
-        let mut taken: HashSet<String> = ticket::Entity::find()
-            .select_only()
-            .column(ticket::Column::TicketId)
-            .filter(ticket::Column::TicketId.is_in(ids))
-            .into_tuple::<String>()
-            .all(write.conn())
-            .await?
-            .into_iter()
-            .collect();
-        let (mut tickets, mut results, mut entries, mut outcomes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (ticket, result) in items {
-            let id = ticket.ticket_id.as_str();
-            if !taken.insert(id.to_owned()) {
-                outcomes.push(Err(StoreError::AlreadyExists(format!("ticket {id}"))));
-                continue;
-            }
-            let ticket = settled(ticket, result);
-            tickets.push(ticket_row(&ticket)?);
-            results.push(result_row(result)?);
-            entries.push(write.stage(triaged_record(result, actor)));
-            outcomes.push(Ok(StoredTriage { ticket, result: result.clone(), replayed: false }));
-        }
-        if !tickets.is_empty() {
-            ticket::Entity::insert_many(tickets).exec_without_returning(write.conn()).await?;
-            triage_result::Entity::insert_many(results).exec_without_returning(write.conn()).await?;
-            write.insert_staged(&entries).await?;
-        }
-        self.commit(write).await?;
-        Ok(outcomes)
     }
 
     /// The first answer given for `request_id`, if that request was stored.
@@ -275,30 +228,5 @@ mod tests {
         let results = triage_result::Entity::find().all(&store.db).await.expect("read");
         assert!(results.is_empty());
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 0);
-    }
-
-    #[tokio::test]
-    async fn a_batch_stores_every_item_but_the_taken_ids_in_one_transaction() {
-        let store = Store::open_memory().await.expect("store");
-        let existing = ticket(1, at(0));
-        store
-            .record_triage(&existing, &result(&existing, "network", Category::Technical), "svc", None)
-            .await
-            .expect("first");
-        let items: Vec<(Ticket, TriageResult)> = [1, 2, 3, 2]
-            .iter()
-            .map(|&n| {
-                let t = ticket(n, at(i64::from(n)));
-                let r = result(&t, "billing", Category::Billing);
-                (t, r)
-            })
-            .collect();
-        let outcomes = store.record_triage_batch(&items, "stream").await.expect("batch commits");
-        let taken: Vec<bool> = outcomes.iter().map(|o| matches!(o, Err(StoreError::AlreadyExists(_)))).collect();
-        assert_eq!(taken, [true, false, false, true]);
-        assert_eq!(outcomes[1].as_ref().expect("stored").ticket.assigned_queue.as_deref(), Some("billing"));
-        assert_eq!(store.last_audit_sequence().await.expect("seq"), 3);
-        assert!(store.verify_audit().await.expect("verify").valid);
-        assert_eq!(store.stats().await.expect("stats").total, 3);
     }
 }
