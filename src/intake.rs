@@ -126,7 +126,7 @@ impl Intake {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Vec<Result<Accepted, IntakeError>> {
-        let decided = self.decide_off_runtime(items, now).await;
+        let decided = decide_off_runtime(&self.engine, self.limits, items, now).await;
         let mut outcomes: Vec<Result<Accepted, IntakeError>> = Vec::with_capacity(decided.len());
         let mut to_store: Vec<(usize, Ticket, TriageResult)> = Vec::new();
         for (decision, dry_run) in decided {
@@ -173,45 +173,48 @@ impl Intake {
 const DECIDE_CHUNK: usize = 16;
 
 /// A validated, triaged and settled ticket, or why it was refused; with the item's dry-run flag.
-type Decision = (Result<(Ticket, TriageResult), IntakeError>, bool);
+pub type Decision = (Result<(Ticket, TriageResult), IntakeError>, bool);
 
-impl Intake {
-    /// Validates and triages `items` on the blocking pool, in chunks that run in parallel, so that
-    /// CPU-bound triage never holds up the runtime threads serving other calls. Order is kept.
-    async fn decide_off_runtime(&self, items: Vec<BatchItem>, now: DateTime<Utc>) -> Vec<Decision> {
-        let mut tasks = Vec::new();
-        let mut items = items.into_iter().peekable();
-        while items.peek().is_some() {
-            let chunk: Vec<BatchItem> = items.by_ref().take(DECIDE_CHUNK).collect();
-            let (engine, limits) = (self.engine.clone(), self.limits);
-            tasks.push((
-                chunk.len(),
-                tokio::task::spawn_blocking(move || {
-                    chunk
-                        .into_iter()
-                        .map(|item| (decide(&engine, &limits, item.draft, now), item.dry_run))
-                        .collect::<Vec<_>>()
-                }),
-            ));
-        }
-        let mut decided = Vec::new();
-        for (len, task) in tasks {
-            match task.await {
-                Ok(chunk) => decided.extend(chunk),
-                Err(e) => {
-                    tracing::error!(error = %e, "a triage task failed");
-                    for _ in 0..len {
-                        decided.push((Err(StoreError::internal("the triage task failed").into()), true));
-                    }
+/// Validates and triages `items` on the blocking pool, in chunks that run in parallel, so that
+/// CPU-bound triage never holds up the runtime threads serving other calls. Order is kept.
+pub async fn decide_off_runtime(
+    engine: &Arc<TriageEngine>,
+    limits: Limits,
+    items: Vec<BatchItem>,
+    now: DateTime<Utc>,
+) -> Vec<Decision> {
+    let mut tasks = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<BatchItem> = items.by_ref().take(DECIDE_CHUNK).collect();
+        let engine = engine.clone();
+        tasks.push((
+            chunk.len(),
+            tokio::task::spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .map(|item| (decide(&engine, &limits, item.draft, now), item.dry_run))
+                    .collect::<Vec<_>>()
+            }),
+        ));
+    }
+    let mut decided = Vec::new();
+    for (len, task) in tasks {
+        match task.await {
+            Ok(chunk) => decided.extend(chunk),
+            Err(e) => {
+                tracing::error!(error = %e, "a triage task failed");
+                for _ in 0..len {
+                    decided.push((Err(StoreError::internal("the triage task failed").into()), true));
                 }
             }
         }
-        decided
     }
+    decided
 }
 
 /// Validates, triages and settles one draft.
-pub fn decide(
+fn decide(
     engine: &TriageEngine,
     limits: &Limits,
     draft: TicketDraft,

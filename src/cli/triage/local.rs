@@ -11,7 +11,7 @@ use crate::{
     cli::{CliError, ticket_store::open_store},
     config::Settings,
     domain::{FieldViolation, Limits, validate_draft},
-    intake::{BatchItem, Intake, IntakeError, decide, engine_from_settings},
+    intake::{BatchItem, Intake, IntakeError, decide_off_runtime, engine_from_settings},
     triage::TriageEngine,
 };
 
@@ -80,7 +80,9 @@ impl LocalTriage {
                 intake.accept_many(batch, ACTOR, now).await.into_iter().map(|r| r.map(|a| a.result)).collect()
             }
             None => {
-                items.into_iter().map(|draft| decide(&self.engine, &self.limits, draft, now).map(|(_, r)| r)).collect()
+                let batch = items.into_iter().map(|draft| BatchItem { draft, dry_run: true }).collect();
+                let decided = decide_off_runtime(&self.engine, self.limits, batch, now).await;
+                decided.into_iter().map(|(decision, _)| decision.map(|(_, result)| result)).collect()
             }
         };
         for ((slot, p), decision) in pending.into_iter().zip(decided) {
