@@ -222,15 +222,5 @@ fn decide(
 ) -> Result<(Ticket, TriageResult), IntakeError> {
     let ticket = validate_draft(draft, limits, now, &mut rand::rng())?;
     let result = engine.triage(&ticket, now);
-    Ok((settle(ticket, &result), result))
-}
-
-/// The ticket as the triage leaves it: decided category, final priority, queue, status and rule tags.
-pub fn settle(mut ticket: Ticket, result: &TriageResult) -> Ticket {
-    ticket.category = Some(result.classification.category);
-    ticket.priority = result.priority;
-    ticket.status = result.status;
-    ticket.assigned_queue = Some(result.queue.clone());
-    ticket.add_tags(&result.tags);
-    ticket
+    Ok((result.settle(ticket), result))
 }

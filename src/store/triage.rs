@@ -30,13 +30,7 @@ pub struct StoredTriage {
 
 /// The ticket as the triage leaves it: status, category, queue, final priority and rule tags.
 pub(super) fn settled(ticket: &Ticket, result: &TriageResult) -> Ticket {
-    let mut ticket = stored_ticket(ticket);
-    ticket.status = result.status;
-    ticket.category = Some(result.classification.category);
-    ticket.priority = result.priority;
-    ticket.assigned_queue = Some(result.queue.clone());
-    ticket.add_tags(&result.tags);
-    ticket
+    result.settle(stored_ticket(ticket))
 }
 
 /// The first answer stored for `request_id`, if any.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Category, Priority, Status};
+use crate::domain::{Category, Priority, Status, Ticket};
 
 /// Who decided a ticket's category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,4 +120,17 @@ pub struct TriageResult {
     pub status: Status,
     /// When the triage ran.
     pub triaged_at: DateTime<Utc>,
+}
+
+impl TriageResult {
+    /// The ticket as this decision leaves it: decided category, final priority, status, queue and the
+    /// tags the rules added.
+    pub fn settle(&self, mut ticket: Ticket) -> Ticket {
+        ticket.category = Some(self.classification.category);
+        ticket.priority = self.priority;
+        ticket.status = self.status;
+        ticket.assigned_queue = Some(self.queue.clone());
+        ticket.add_tags(&self.tags);
+        ticket
+    }
 }
