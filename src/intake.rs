@@ -93,6 +93,8 @@ impl Intake {
         now: DateTime<Utc>,
     ) -> Result<Accepted, IntakeError> {
         let request_id = options.request_id.map(str::trim).filter(|r| !r.is_empty());
+        // A retry is answered here without triage or the write lock; `record_triage` checks the key
+        // again inside its transaction, so two first attempts racing each other still store once.
         if let (false, Some(request_id)) = (options.dry_run, request_id)
             && let Some(first) = self.store.find_request(request_id).await?
         {

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     convert::{audit_to_proto, from_timestamp},
-    request::{actor, page_size, page_token},
+    request::{actor, non_empty, page_size},
     status::ApiError,
 };
 use crate::{
@@ -38,10 +38,6 @@ impl AuditApi {
 
 fn time(field: &str, ts: &Option<prost_types::Timestamp>) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
     ts.as_ref().map(from_timestamp).transpose().map_err(|e| ApiError::field(field, e))
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.trim().is_empty()).then_some(s)
 }
 
 type EntryStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -104,7 +100,7 @@ impl AuditService for AuditApi {
             start_time: time("start_time", &m.start_time)?,
             end_time: time("end_time", &m.end_time)?,
         };
-        let page = PageRequest { page_size: page_size(m.page_size)?, page_token: page_token(m.page_token) };
+        let page = PageRequest { page_size: page_size(m.page_size)?, page_token: non_empty(m.page_token) };
         let page = self.store.list_audit(&filter, &page).await.map_err(ApiError::from)?;
         Ok(Response::new(proto::ListAuditEntriesResponse {
             entries: page.items.iter().map(audit_to_proto).collect(),

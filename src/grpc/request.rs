@@ -39,9 +39,9 @@ pub fn page_size(requested: i32) -> Result<u64, ApiError> {
     }
 }
 
-/// The page token, if one was given.
-pub fn page_token(token: String) -> Option<String> {
-    (!token.is_empty()).then_some(token)
+/// A proto3 string field as an option: empty or blank means "not given".
+pub fn non_empty(value: String) -> Option<String> {
+    (!value.trim().is_empty()).then_some(value)
 }
 
 #[cfg(test)]

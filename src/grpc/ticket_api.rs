@@ -8,7 +8,7 @@ use super::{
         category_from_proto, from_timestamp, priority_from_proto, result_to_proto, status_from_proto,
         ticket_from_proto, ticket_to_proto,
     },
-    request::{actor, page_size, page_token, record_ticket},
+    request::{actor, non_empty, page_size, record_ticket},
     status::ApiError,
     update_mask::patch_from_mask,
 };
@@ -43,7 +43,7 @@ fn ticket_id(id: &str) -> Result<String, ApiError> {
 
 fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, ApiError> {
     let mut errors = crate::domain::ValidationErrors::default();
-    let mut filter = TicketFilter { queue: page_token(m.queue.clone()), ..TicketFilter::default() };
+    let mut filter = TicketFilter { queue: non_empty(m.queue.clone()), ..TicketFilter::default() };
     match status_from_proto(m.status) {
         Ok(s) => filter.status = s,
         Err(e) => errors.push("status", e),
@@ -104,7 +104,7 @@ impl TicketStoreService for TicketApi {
     ) -> Result<Response<proto::ListTicketsResponse>, Status> {
         let message = request.into_inner();
         let filter = list_filter(&message)?;
-        let page = PageRequest { page_size: page_size(message.page_size)?, page_token: page_token(message.page_token) };
+        let page = PageRequest { page_size: page_size(message.page_size)?, page_token: non_empty(message.page_token) };
         let page = self.intake.store().list_tickets(&filter, &page).await.map_err(ApiError::from)?;
         Ok(Response::new(proto::ListTicketsResponse {
             tickets: page.items.iter().map(ticket_to_proto).collect(),

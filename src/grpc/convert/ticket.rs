@@ -8,12 +8,9 @@ use super::{
 };
 use crate::{
     domain::{Ticket, TicketDraft, ValidationErrors},
+    grpc::request::non_empty,
     proto,
 };
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.trim().is_empty()).then_some(s)
-}
 
 /// A draft from a proto ticket. Enum numbers out of range and broken timestamps are violations, with
 /// paths relative to the ticket (`category`, `created_at`); the rest is checked by `validate_draft`.
