@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{Limits, Priority},
-    triage::settings::{PriorityBands, ScoreWeights, SlaHours, TriageSettings},
+    triage::settings::{DuplicateSettings, PriorityBands, ScoreWeights, SlaHours, TriageSettings},
 };
 
 /// Each file key that an environment variable can override, with its variable.
@@ -27,6 +27,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("log_format", "HELPDESK_LOG_FORMAT"),
     ("listen_addr", "HELPDESK_LISTEN_ADDR"),
     ("rules_path", "HELPDESK_RULES_PATH"),
+    ("models.category.path", "HELPDESK_CATEGORY_MODEL"),
+    ("models.queue.path", "HELPDESK_QUEUE_MODEL"),
 ];
 
 /// The variable that names a config file when `--config` is not given.
@@ -42,6 +44,31 @@ pub enum StoreType {
     File,
     /// PostgreSQL at `database_url`.
     Postgres,
+}
+
+/// A learned model file and the confidence its predictions must reach to be used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// The model file written by `helpdesk train`.
+    pub path: PathBuf,
+    /// Predictions below this confidence are not used (0 to 1; default 0.5).
+    #[serde(default = "default_min_confidence")]
+    pub min_confidence: f64,
+}
+
+fn default_min_confidence() -> f64 {
+    0.5
+}
+
+/// The learned models the service loads, one per predicted field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelFiles {
+    /// Predicts the category (trained on a category column).
+    pub category: Option<ModelFile>,
+    /// Predicts the queue (trained on a queue column).
+    pub queue: Option<ModelFile>,
 }
 
 /// Every setting of the service.
@@ -90,6 +117,10 @@ pub struct Settings {
     pub max_concurrent_requests_per_connection: usize,
     /// Seconds in-flight requests get to finish at shutdown.
     pub shutdown_grace_secs: u64,
+    /// Learned models.
+    pub models: ModelFiles,
+    /// Near-duplicate detection.
+    pub duplicates: DuplicateSettings,
 }
 
 impl Default for Settings {
@@ -116,6 +147,8 @@ impl Default for Settings {
             max_message_bytes: 4 * 1024 * 1024,
             max_concurrent_requests_per_connection: 256,
             shutdown_grace_secs: 10,
+            models: ModelFiles::default(),
+            duplicates: DuplicateSettings::default(),
         }
     }
 }
@@ -213,6 +246,17 @@ impl Settings {
         }
         if self.max_message_bytes < 1024 {
             return Err(invalid("max_message_bytes", "must be at least 1024"));
+        }
+        for (name, model) in [("category", &self.models.category), ("queue", &self.models.queue)] {
+            if let Some(m) = model.as_ref().filter(|m| !(0.0..=1.0).contains(&m.min_confidence)) {
+                return Err(invalid(
+                    &format!("models.{name}.min_confidence"),
+                    format!("must be 0 to 1, got {}", m.min_confidence),
+                ));
+            }
+        }
+        if let Some(problem) = self.duplicates.problem() {
+            return Err(invalid("duplicates", problem));
         }
         if self.request_timeout_secs == 0 || self.max_concurrent_requests_per_connection == 0 {
             return Err(invalid("request_timeout_secs", "timeouts and limits must be at least 1"));

@@ -30,6 +30,8 @@ fn sample(key: &str) -> (&'static str, Value) {
         "log_format" => ("json", json!("json")),
         "listen_addr" => ("0.0.0.0:6000", json!("0.0.0.0:6000")),
         "rules_path" => ("/etc/helpdesk/rules.yaml", json!("/etc/helpdesk/rules.yaml")),
+        "models.category.path" => ("/srv/models/category.json", json!("/srv/models/category.json")),
+        "models.queue.path" => ("/srv/models/queue.json", json!("/srv/models/queue.json")),
         other => panic!("config::ENV_VARS has {other}, which this test has no sample value for"),
     }
 }
@@ -56,17 +58,22 @@ fn the_runbook_config_file_loads_unchanged() {
     }
 }
 
+/// The value at a dotted key (`models.queue.path`).
+fn at<'a>(shown: &'a Value, key: &str) -> &'a Value {
+    key.split('.').fold(shown, |v, part| &v[part])
+}
+
 #[test]
 fn every_environment_variable_overrides_its_key() {
     for (key, var) in ENV_VARS {
         let (text, expected) = sample(key);
         let settings = config::load(None, vars(&[(var, text)])).unwrap_or_else(|e| panic!("{var}={text}: {e}"));
         let shown = serde_json::to_value(&settings).expect("settings serialise");
-        assert_eq!(shown[*key], expected, "{var}={text}");
+        assert_eq!(at(&shown, key), &expected, "{var}={text}");
         // The variable also wins over the file.
         let settings = config::load(Some(&fixture("config.json")), vars(&[(var, text)])).expect("file + variable");
         let shown = serde_json::to_value(&settings).expect("settings serialise");
-        assert_eq!(shown[*key], expected, "{var}={text} over config.json");
+        assert_eq!(at(&shown, key), &expected, "{var}={text} over config.json");
     }
 }
 

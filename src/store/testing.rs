@@ -7,7 +7,8 @@ use crate::{
     domain::{Category, Limits, Priority, Status, Ticket, TicketDraft, validate_draft},
     triage::{
         TriageResult,
-        result::{CategorySource, Classification, Escalation, EscalationLevel, Signals},
+        fixtures::classification,
+        result::{Escalation, EscalationLevel, QueueSource, Signals},
     },
 };
 
@@ -35,14 +36,7 @@ pub(super) fn ticket(n: u32, created_at: DateTime<Utc>) -> Ticket {
 pub(super) fn result(ticket: &Ticket, queue: &str, category: Category) -> TriageResult {
     TriageResult {
         ticket_id: ticket.ticket_id.to_string(),
-        classification: Classification {
-            category,
-            source: CategorySource::Predicted,
-            confidence: 0.8,
-            predicted_category: category,
-            predicted_confidence: 0.8,
-            disagreement: false,
-        },
+        classification: classification(category),
         priority: Priority::High,
         score: 0.71,
         components: Vec::new(),
@@ -57,6 +51,10 @@ pub(super) fn result(ticket: &Ticket, queue: &str, category: Category) -> Triage
         tags: vec!["outage".into()],
         status: Status::Triaged,
         triaged_at: ticket.updated_at,
+        queue_source: QueueSource::Rule,
+        queue_prediction: None,
+        matched_rules: vec!["network-outage".into()],
+        similar_tickets: Vec::new(),
     }
 }
 

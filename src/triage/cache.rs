@@ -1,13 +1,20 @@
-//! The triage engine the services share: a [`Triager`] with a cache of results keyed by a hash of
-//! everything that decides them (ticket fields, whole age in hours, rules version).
+//! The triage engine the services share: the [`Triager`] in force (replaced whole when the rules
+//! are reloaded) with a cache of results keyed by a hash of everything that decides them (ticket
+//! fields, whole age in hours, similar tickets, rules and model versions).
 
 use std::{sync::Arc, time::Duration};
 
+use arc_swap::ArcSwap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-use super::{pipeline::Triager, result::TriageResult, score::age_hours};
+use super::{
+    pipeline::Triager,
+    result::{SimilarTicket, TriageResult},
+    rules::RuleSet,
+    score::age_hours,
+};
 use crate::domain::Ticket;
 
 /// Most results kept.
@@ -17,9 +24,8 @@ pub const MAX_CACHED_RESULTS: u64 = 100_000;
 pub type CacheKey = [u8; 32];
 
 /// Triages tickets, answering repeats from the cache. Shared through `Arc`.
-#[derive(Clone)]
 pub struct TriageEngine {
-    triager: Arc<Triager>,
+    triager: ArcSwap<Triager>,
     cache: Option<Cache<CacheKey, Arc<TriageResult>>>,
 }
 
@@ -29,16 +35,22 @@ impl TriageEngine {
     pub fn new(triager: Triager, cache_enabled: bool, ttl: Duration) -> Self {
         let cache = (cache_enabled && !ttl.is_zero())
             .then(|| Cache::builder().max_capacity(MAX_CACHED_RESULTS).time_to_live(ttl).build());
-        TriageEngine { triager: Arc::new(triager), cache }
+        TriageEngine { triager: ArcSwap::from_pointee(triager), cache }
     }
 
     /// Triages a validated ticket as of `now`; a cached result is returned with this ticket's id,
     /// `triaged_at = now` and `from_cache = true`.
     pub fn triage(&self, ticket: &Ticket, now: DateTime<Utc>) -> TriageResult {
+        self.triage_with(ticket, &[], now)
+    }
+
+    /// [`TriageEngine::triage`] knowing the earlier tickets that look like the same request.
+    pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
+        let triager = self.triager.load();
         let Some(cache) = &self.cache else {
-            return self.triager.triage(ticket, now);
+            return triager.triage_with(ticket, similar, now);
         };
-        let key = cache_key(ticket, now, self.triager.rules_version());
+        let key = cache_key(ticket, similar, now, triager.decision_version());
         if let Some(hit) = cache.get(&key) {
             let mut result = TriageResult::clone(&hit);
             result.ticket_id = ticket.ticket_id.to_string();
@@ -46,19 +58,27 @@ impl TriageEngine {
             result.from_cache = true;
             return result;
         }
-        let result = self.triager.triage(ticket, now);
+        let result = triager.triage_with(ticket, similar, now);
         cache.insert(key, Arc::new(result.clone()));
         result
     }
 
-    /// Version of the rules in force.
-    pub fn rules_version(&self) -> &str {
-        self.triager.rules_version()
+    /// Puts `rules` in force for every later triage (settings and models stay). Cached results of
+    /// the old rules are never served again: their keys name the old version. Returns the old rules.
+    pub fn replace_rules(&self, rules: RuleSet) -> Arc<RuleSet> {
+        let old = self.triager.load_full();
+        self.triager.store(Arc::new(old.with_rules(Arc::new(rules))));
+        old.rules_arc()
     }
 
-    /// The triager behind the cache.
-    pub fn triager(&self) -> &Triager {
-        &self.triager
+    /// Version of the rules in force.
+    pub fn rules_version(&self) -> String {
+        self.triager.load().rules_version().to_owned()
+    }
+
+    /// The triager in force now.
+    pub fn triager(&self) -> Arc<Triager> {
+        self.triager.load_full()
     }
 
     /// Whether results are cached.
@@ -76,15 +96,16 @@ impl std::fmt::Debug for TriageEngine {
     }
 }
 
-/// The key of a ticket's result at `now` under the rules `rules_version`: every field that can
-/// change the result (the id and the clock only through the whole age in hours do not).
-pub fn cache_key(ticket: &Ticket, now: DateTime<Utc>, rules_version: &str) -> CacheKey {
+/// The key of a ticket's result at `now` with these similar tickets under `version` (rules and
+/// models): every field that can change the result (the id does not, the clock only through the
+/// whole age in hours).
+pub fn cache_key(ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>, version: &str) -> CacheKey {
     let mut hash = Sha256::new();
     let mut part = |bytes: &[u8]| {
         hash.update((bytes.len() as u64).to_be_bytes());
         hash.update(bytes);
     };
-    part(rules_version.as_bytes());
+    part(version.as_bytes());
     part(ticket.title.as_bytes());
     part(ticket.description.as_bytes());
     part(ticket.requester_email.as_bytes());
@@ -102,6 +123,11 @@ pub fn cache_key(ticket: &Ticket, now: DateTime<Utc>, rules_version: &str) -> Ca
     for (key, value) in &ticket.metadata {
         part(key.as_bytes());
         part(value.as_bytes());
+    }
+    part(&(similar.len() as u64).to_be_bytes());
+    for s in similar {
+        part(s.ticket_id.as_bytes());
+        part(&s.similarity.to_bits().to_be_bytes());
     }
     hash.finalize().into()
 }
@@ -165,10 +191,13 @@ mod tests {
     fn a_different_rules_version_misses() {
         let t = ticket("Refund please", "I was charged twice on my invoice.");
         assert_eq!(
-            cache_key(&t, now(), "default@aaaaaaaaaaaa"),
-            cache_key(&t, now() + Hours::minutes(59), "default@aaaaaaaaaaaa")
+            cache_key(&t, &[], now(), "default@aaaaaaaaaaaa"),
+            cache_key(&t, &[], now() + Hours::minutes(59), "default@aaaaaaaaaaaa")
         );
-        assert_ne!(cache_key(&t, now(), "default@aaaaaaaaaaaa"), cache_key(&t, now(), "default@bbbbbbbbbbbb"));
+        assert_ne!(
+            cache_key(&t, &[], now(), "default@aaaaaaaaaaaa"),
+            cache_key(&t, &[], now(), "default@bbbbbbbbbbbb")
+        );
         let other_rules =
             RuleSet::parse("name: other\ndefault_queue: elsewhere\nrules: []\n", crate::triage::RulesFormat::Yaml)
                 .expect("valid");
@@ -192,6 +221,6 @@ mod tests {
         engine.triage(&t, now());
         assert!(!engine.triage(&t, now()).from_cache);
         assert!(!engine.cache_enabled());
-        assert!(!TriageEngine::new(engine.triager().clone(), true, Duration::ZERO).cache_enabled());
+        assert!(!TriageEngine::new(Triager::clone(&engine.triager()), true, Duration::ZERO).cache_enabled());
     }
 }

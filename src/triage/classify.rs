@@ -2,7 +2,8 @@
 //! requester's when given (with any confident disagreement noted), else the prediction.
 
 use super::{
-    result::{CategorySource, Classification},
+    predict::ModelUse,
+    result::{CategorySource, Classification, Predictor},
     text::{count_phrase, tokens},
 };
 use crate::domain::Category;
@@ -207,11 +208,20 @@ pub fn predict(title: &str, description: &str) -> Prediction {
     Prediction { category, confidence: (best / (total + PRIOR)).clamp(0.0, 1.0) }
 }
 
-/// The category decision for a ticket whose requester gave `given` (or nothing).
-pub fn classify(title: &str, description: &str, given: Option<Category>) -> Classification {
-    let prediction = predict(title, description);
+/// The category decision for a ticket whose requester gave `given` (or nothing). A category model,
+/// when given and confident (its label a category name), makes the prediction; the lexicon otherwise.
+pub fn classify(title: &str, description: &str, given: Option<Category>, model: Option<&ModelUse>) -> Classification {
+    let learned = model
+        .and_then(|m| m.predict(&model_text(title, description)))
+        .filter(|(_, _, confident)| *confident)
+        .and_then(|(label, confidence, _)| label.parse::<Category>().ok().map(|category| (category, confidence)));
+    let (prediction, predicted_by) = match learned {
+        Some((category, confidence)) => (Prediction { category, confidence }, Predictor::Model),
+        None => (predict(title, description), Predictor::Lexicon),
+    };
     let (category, source, confidence) = match given {
         Some(given) => (given, CategorySource::Requester, 1.0),
+        None if predicted_by == Predictor::Model => (prediction.category, CategorySource::Model, prediction.confidence),
         None if prediction.confidence == 0.0 => (Category::General, CategorySource::Fallback, 0.0),
         None => (prediction.category, CategorySource::Predicted, prediction.confidence),
     };
@@ -221,9 +231,15 @@ pub fn classify(title: &str, description: &str, given: Option<Category>) -> Clas
         confidence,
         predicted_category: prediction.category,
         predicted_confidence: prediction.confidence,
+        predicted_by,
         disagreement: given
             .is_some_and(|g| g != prediction.category && prediction.confidence >= DISAGREEMENT_CONFIDENCE),
     }
+}
+
+/// The text a learned model reads: title, a new line, description.
+pub fn model_text(title: &str, description: &str) -> String {
+    format!("{title}\n{description}")
 }
 
 #[cfg(test)]
@@ -261,7 +277,7 @@ mod tests {
             let p = predict(title, description);
             assert_eq!(p.category, expected, "{title}");
             assert!(p.confidence >= 0.5 && p.confidence < 1.0, "{title}: {}", p.confidence);
-            let c = classify(title, description, None);
+            let c = classify(title, description, None, None);
             assert_eq!((c.category, c.source, c.confidence), (expected, CategorySource::Predicted, p.confidence));
         }
     }
@@ -275,25 +291,26 @@ mod tests {
 
     #[test]
     fn no_evidence_falls_back_to_general() {
-        let c = classify("Hello", "Lorem ipsum dolor sit amet.", None);
+        let c = classify("Hello", "Lorem ipsum dolor sit amet.", None, None);
         assert_eq!(c.category, Category::General);
         assert_eq!(c.source, CategorySource::Fallback);
         assert_eq!(c.confidence, 0.0);
         assert!(!c.disagreement);
-        assert_eq!(classify("", "", None).source, CategorySource::Fallback);
+        assert_eq!(classify("", "", None, None).source, CategorySource::Fallback);
     }
 
     #[test]
     fn the_requester_category_is_kept_and_a_confident_disagreement_noted() {
-        let c = classify("Invoice charged twice", "Please refund the double payment.", Some(Category::Technical));
+        let c = classify("Invoice charged twice", "Please refund the double payment.", Some(Category::Technical), None);
         assert_eq!((c.category, c.source, c.confidence), (Category::Technical, CategorySource::Requester, 1.0));
         assert_eq!(c.predicted_category, Category::Billing);
         assert!(c.predicted_confidence >= DISAGREEMENT_CONFIDENCE);
         assert!(c.disagreement);
 
-        let agree = classify("Invoice charged twice", "Please refund the double payment.", Some(Category::Billing));
+        let agree =
+            classify("Invoice charged twice", "Please refund the double payment.", Some(Category::Billing), None);
         assert!(!agree.disagreement);
-        let weak = classify("Hello", "something about the plan", Some(Category::Technical));
+        let weak = classify("Hello", "something about the plan", Some(Category::Technical), None);
         assert_eq!(weak.predicted_category, Category::Billing);
         assert!(!weak.disagreement, "{}", weak.predicted_confidence);
     }

@@ -3,8 +3,11 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
-    result::{CategorySource, Classification, Escalation, EscalationLevel, ScoreComponent},
-    rules::{DEFAULT_RULE, Routing},
+    result::{
+        CategorySource, Classification, Escalation, EscalationLevel, QueuePrediction, QueueSource, ScoreComponent,
+        SimilarTicket,
+    },
+    rules::Routing,
     settings::PriorityBands,
 };
 use crate::domain::Priority;
@@ -28,6 +31,12 @@ pub struct Decision<'a> {
     pub bands: &'a PriorityBands,
     /// Routing decision.
     pub routing: &'a Routing,
+    /// Where the queue came from.
+    pub queue_source: QueueSource,
+    /// What the queue model predicted.
+    pub queue_prediction: Option<&'a QueuePrediction>,
+    /// Earlier tickets that look like the same request.
+    pub similar: &'a [SimilarTicket],
     /// Escalation decision.
     pub escalation: &'a Escalation,
     /// First response due.
@@ -40,6 +49,7 @@ pub fn explain(d: &Decision<'_>) -> String {
     let mut out = match c.source {
         CategorySource::Requester => format!("Category {} (given by the requester).", c.category),
         CategorySource::Predicted => format!("Category {} (predicted, {:.2}).", c.category, c.confidence),
+        CategorySource::Model => format!("Category {} (predicted by the model, {:.2}).", c.category, c.confidence),
         CategorySource::Fallback => {
             format!("Category {} (fallback: nothing in the text pointed elsewhere).", c.category)
         }
@@ -61,10 +71,30 @@ pub fn explain(d: &Decision<'_>) -> String {
     if let Some((priority, rule)) = &d.routing.set_priority {
         out.push_str(&format!(" Priority set to {priority} by rule {rule:?}."));
     }
-    if d.routing.matched_rule == DEFAULT_RULE {
-        out.push_str(&format!(" Routed to {} (the default queue).", d.routing.queue));
-    } else {
-        out.push_str(&format!(" Routed to {} by rule {:?}.", d.routing.queue, d.routing.matched_rule));
+    match (d.queue_source, d.queue_prediction) {
+        (QueueSource::Rule, _) => {
+            out.push_str(&format!(" Routed to {} by rule {:?}.", d.routing.queue, d.routing.matched_rule))
+        }
+        (QueueSource::Model, Some(p)) => {
+            out.push_str(&format!(" Routed to {} by the queue model ({:.2}).", d.routing.queue, p.confidence))
+        }
+        (_, Some(p)) => out.push_str(&format!(
+            " Routed to {} (the default queue; the queue model's {} at {:.2} is below its threshold).",
+            d.routing.queue, p.queue, p.confidence
+        )),
+        (_, None) => out.push_str(&format!(" Routed to {} (the default queue).", d.routing.queue)),
+    }
+    if let Some((hours, rule)) = &d.routing.sla_hours {
+        out.push_str(&format!(" Response target {hours} h set by rule {rule:?}."));
+    }
+    if let Some(first) = d.similar.first() {
+        let ids: Vec<&str> = d.similar.iter().map(|s| s.ticket_id.as_str()).collect();
+        out.push_str(&format!(
+            " Looks like {} earlier ticket(s): {} (similarity up to {:.2}).",
+            d.similar.len(),
+            ids.join(", "),
+            first.similarity
+        ));
     }
     if !d.routing.tags.is_empty() {
         out.push_str(&format!(" Tagged {}.", d.routing.tags.join(", ")));
@@ -95,6 +125,7 @@ mod tests {
             confidence: 1.0,
             predicted_category: Category::Technical,
             predicted_confidence: 0.82,
+            predicted_by: Default::default(),
             disagreement: true,
         };
         let components = [component("priority", 0.2), component("category_risk", 0.09)];
@@ -105,6 +136,7 @@ mod tests {
             set_priority: None,
             tags: vec!["outage".into()],
             escalated_by: None,
+            sla_hours: None,
         };
         let escalation =
             Escalation { escalated: true, level: EscalationLevel::OnCall, reason: "critical priority".into() };
@@ -117,6 +149,9 @@ mod tests {
             banded: Priority::Critical,
             bands: &PriorityBands::default(),
             routing: &routing,
+            queue_source: QueueSource::Rule,
+            queue_prediction: None,
+            similar: &[],
             escalation: &escalation,
             sla_due_at: now(),
         });

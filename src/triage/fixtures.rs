@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::domain::{Priority, Status, Ticket};
+use crate::{
+    domain::{Category, Priority, Status, Ticket},
+    triage::result::{CategorySource, Classification, Predictor},
+};
 
 /// 2026-11-27 12:00 UTC, the clock of every test.
 pub fn now() -> DateTime<Utc> {
@@ -27,5 +30,18 @@ pub fn ticket(title: &str, description: &str) -> Ticket {
         tags: vec![],
         metadata: BTreeMap::new(),
         assigned_queue: None,
+    }
+}
+
+/// A lexicon prediction of `category` at confidence 0.8, the requester having given none.
+pub fn classification(category: Category) -> Classification {
+    Classification {
+        category,
+        source: CategorySource::Predicted,
+        confidence: 0.8,
+        predicted_category: category,
+        predicted_confidence: 0.8,
+        predicted_by: Predictor::Lexicon,
+        disagreement: false,
     }
 }

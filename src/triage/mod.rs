@@ -7,8 +7,9 @@ pub mod classify;
 pub mod escalate;
 pub mod explain;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 pub mod pipeline;
+pub mod predict;
 pub mod result;
 pub mod rules;
 pub mod score;
@@ -18,6 +19,7 @@ mod text;
 
 pub use cache::TriageEngine;
 pub use pipeline::Triager;
+pub use predict::{ModelUse, Models, TextModel};
 pub use result::TriageResult;
 pub use rules::{RuleSet, RulesError, RulesFormat};
 pub use settings::TriageSettings;

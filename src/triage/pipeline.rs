@@ -7,10 +7,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{
     classify::classify,
+    classify::model_text,
     escalate::{self, EscalationInput},
     explain::{Decision, explain},
-    result::TriageResult,
-    rules::{Facts, RuleSet},
+    predict::Models,
+    result::{QueuePrediction, QueueSource, SimilarTicket, TriageResult},
+    rules::{DEFAULT_RULE, Facts, RuleSet},
     score::{age_hours, banded_priority, score},
     settings::{SlaHours, TriageSettings},
     signals,
@@ -22,12 +24,39 @@ use crate::domain::{Priority, Status, Ticket};
 pub struct Triager {
     settings: TriageSettings,
     rules: Arc<RuleSet>,
+    models: Models,
+    version: String,
 }
 
 impl Triager {
-    /// A triager with these settings and rules.
+    /// A triager with these settings and rules, and no learned models.
     pub fn new(settings: TriageSettings, rules: Arc<RuleSet>) -> Self {
-        Triager { settings, rules }
+        Triager::with_models(settings, rules, Models::default())
+    }
+
+    /// A triager with these settings, rules and learned models.
+    pub fn with_models(settings: TriageSettings, rules: Arc<RuleSet>, models: Models) -> Self {
+        let version = match models.version() {
+            m if m.is_empty() => rules.version().to_owned(),
+            m => format!("{};{m}", rules.version()),
+        };
+        Triager { settings, rules, models, version }
+    }
+
+    /// The same settings and models with other rules (a reload).
+    pub fn with_rules(&self, rules: Arc<RuleSet>) -> Self {
+        Triager::with_models(self.settings.clone(), rules, self.models.clone())
+    }
+
+    /// Everything besides the ticket that decides a result: the rules version and the models in
+    /// use. Cache keys include it.
+    pub fn decision_version(&self) -> &str {
+        &self.version
+    }
+
+    /// The learned models in use.
+    pub fn models(&self) -> &Models {
+        &self.models
     }
 
     /// Version of the rules in force.
@@ -45,23 +74,58 @@ impl Triager {
         &self.rules
     }
 
+    /// The rules in force, shared.
+    pub fn rules_arc(&self) -> Arc<RuleSet> {
+        self.rules.clone()
+    }
+
     /// Triages a validated ticket as of `now`. The same ticket, settings, rules and `now` always
     /// give the same result.
     pub fn triage(&self, ticket: &Ticket, now: DateTime<Utc>) -> TriageResult {
+        self.triage_with(ticket, &[], now)
+    }
+
+    /// Triages a validated ticket as of `now`, knowing the earlier tickets that look like the same
+    /// request (most similar first); rules can test them and the result lists them.
+    pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
         let settings = &self.settings;
         let signals = signals::read(&ticket.title, &ticket.description);
-        let classification = classify(&ticket.title, &ticket.description, ticket.category);
+        let classification =
+            classify(&ticket.title, &ticket.description, ticket.category, self.models.category.as_ref());
+        let queue_prediction = self.models.queue.as_ref().and_then(|m| {
+            let (queue, confidence, confident) = m.predict(&model_text(&ticket.title, &ticket.description))?;
+            Some(QueuePrediction { queue, confidence, confident })
+        });
         let score = score(ticket, classification.category, &signals, settings, now);
         let age_hours = age_hours(ticket.created_at, now);
-        let facts = Facts { ticket, classification: &classification, signals: &signals, score: score.value, age_hours };
-        let routing = self.rules.route(&facts);
+        let facts = Facts {
+            ticket,
+            classification: &classification,
+            signals: &signals,
+            score: score.value,
+            age_hours,
+            queue_prediction: queue_prediction.as_ref(),
+            similar,
+        };
+        let mut routing = self.rules.route(&facts);
+        let queue_source = if !routing.matched_rule.eq(DEFAULT_RULE) {
+            QueueSource::Rule
+        } else if let Some(p) = queue_prediction.as_ref().filter(|p| p.confident) {
+            routing.queue = p.queue.clone();
+            QueueSource::Model
+        } else {
+            QueueSource::Default
+        };
         let banded = banded_priority(ticket.priority, score.value, &settings.bands);
         let priority = routing.set_priority.as_ref().map_or(banded, |(p, _)| *p);
         let escalation = escalate::decide(
             &EscalationInput { priority, status: ticket.status, age_hours, rule: routing.escalated_by.as_deref() },
             settings,
         );
-        let sla_due_at = sla_due_at(ticket.created_at, priority, &settings.sla_hours);
+        let sla_due_at = match &routing.sla_hours {
+            Some((hours, _)) => due_after(ticket.created_at, *hours),
+            None => sla_due_at(ticket.created_at, priority, &settings.sla_hours),
+        };
         let explanation = explain(&Decision {
             classification: &classification,
             score: score.value,
@@ -71,6 +135,9 @@ impl Triager {
             banded,
             bands: &settings.bands,
             routing: &routing,
+            queue_source,
+            queue_prediction: queue_prediction.as_ref(),
+            similar,
             escalation: &escalation,
             sla_due_at,
         });
@@ -81,6 +148,10 @@ impl Triager {
             components: score.components,
             queue: routing.queue,
             matched_rule: routing.matched_rule,
+            queue_source,
+            queue_prediction,
+            matched_rules: routing.matched_rules,
+            similar_tickets: similar.to_vec(),
             status: if escalation.escalated { Status::Escalated } else { Status::Triaged },
             escalation,
             sla_due_at,
@@ -105,6 +176,12 @@ pub fn sla_due_at(created_at: DateTime<Utc>, priority: Priority, sla: &SlaHours)
         Priority::Low => s.low,
     };
     let hours = Some(pick(sla)).filter(|h| h.is_finite() && *h > 0.0).unwrap_or_else(|| pick(&SlaHours::default()));
+    due_after(created_at, hours)
+}
+
+/// `created_at` plus `hours` (the far future rather than an overflow; at once for unusable hours).
+pub fn due_after(created_at: DateTime<Utc>, hours: f64) -> DateTime<Utc> {
+    let hours = if hours.is_finite() { hours.max(0.0) } else { 0.0 };
     let millis = (hours.min(1e9) * 3_600_000.0).round() as i64;
     TimeDelta::try_milliseconds(millis)
         .and_then(|d| created_at.checked_add_signed(d))

@@ -11,10 +11,56 @@ use crate::domain::{Category, Priority, Status, Ticket};
 pub enum CategorySource {
     /// The requester gave it.
     Requester,
-    /// Predicted from the text.
+    /// Predicted from the text by the keyword lexicon.
     Predicted,
     /// Nothing pointed anywhere: GENERAL.
     Fallback,
+    /// Predicted by a learned model whose confidence passed its threshold.
+    Model,
+}
+
+/// What made a prediction from the text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Predictor {
+    /// The built-in keyword lexicon.
+    #[default]
+    Lexicon,
+    /// A learned model.
+    Model,
+}
+
+/// Where the queue came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueueSource {
+    /// A routing rule set it.
+    Rule,
+    /// No rule set it and the queue model was confident.
+    Model,
+    /// No rule set it: the rule set's default queue.
+    #[default]
+    Default,
+}
+
+/// What the queue model predicted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuePrediction {
+    /// The predicted queue.
+    pub queue: String,
+    /// Confidence in [0, 1].
+    pub confidence: f64,
+    /// Whether the confidence passed the model's threshold.
+    pub confident: bool,
+}
+
+/// An earlier ticket that looks like the same request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarTicket {
+    /// The earlier ticket.
+    pub ticket_id: String,
+    /// Estimated similarity of the texts in [0, 1].
+    pub similarity: f64,
 }
 
 /// The category decision.
@@ -30,6 +76,9 @@ pub struct Classification {
     pub predicted_category: Category,
     /// Confidence of the prediction in [0, 1].
     pub predicted_confidence: f64,
+    /// What made the prediction.
+    #[serde(default)]
+    pub predicted_by: Predictor,
     /// The requester's category differs from a confident prediction.
     pub disagreement: bool,
 }
@@ -102,6 +151,18 @@ pub struct TriageResult {
     pub queue: String,
     /// Rule that decided the queue, or `default`.
     pub matched_rule: String,
+    /// Where the queue came from.
+    #[serde(default)]
+    pub queue_source: QueueSource,
+    /// What the queue model predicted, when one is configured.
+    #[serde(default)]
+    pub queue_prediction: Option<QueuePrediction>,
+    /// Every rule that matched, in evaluation order.
+    #[serde(default)]
+    pub matched_rules: Vec<String>,
+    /// Earlier tickets within the duplicate window that look like the same request, most similar first.
+    #[serde(default)]
+    pub similar_tickets: Vec<SimilarTicket>,
     /// Escalation decision.
     pub escalation: Escalation,
     /// When the first response is due.

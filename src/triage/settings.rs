@@ -89,6 +89,40 @@ impl Default for SlaHours {
     }
 }
 
+/// How near-duplicate tickets are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DuplicateSettings {
+    /// Look for earlier tickets that look like the same request.
+    pub enabled: bool,
+    /// How far back to look, in hours.
+    pub window_hours: f64,
+    /// Estimated similarity of the texts (0 to 1) from which a ticket counts as a duplicate.
+    pub min_similarity: f64,
+    /// Most similar tickets listed in a result.
+    pub max_results: usize,
+}
+
+impl Default for DuplicateSettings {
+    fn default() -> Self {
+        DuplicateSettings { enabled: true, window_hours: 72.0, min_similarity: 0.8, max_results: 5 }
+    }
+}
+
+impl DuplicateSettings {
+    /// Why these settings cannot be used, if they cannot.
+    pub fn problem(&self) -> Option<String> {
+        if !self.window_hours.is_finite() || self.window_hours <= 0.0 {
+            return Some("duplicates.window_hours must be a positive number of hours".into());
+        }
+        if !(self.min_similarity > 0.0 && self.min_similarity <= 1.0) {
+            return Some("duplicates.min_similarity must be above 0 and at most 1".into());
+        }
+        (self.max_results == 0 || self.max_results > 100)
+            .then(|| "duplicates.max_results must be between 1 and 100".to_owned())
+    }
+}
+
 /// Everything the pipeline needs besides the ticket, the rules and the clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriageSettings {

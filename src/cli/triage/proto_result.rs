@@ -7,7 +7,10 @@ use crate::{
     proto,
     triage::{
         TriageResult,
-        result::{CategorySource, Classification, Escalation, EscalationLevel, ScoreComponent, Signals},
+        result::{
+            CategorySource, Classification, Escalation, EscalationLevel, Predictor, QueuePrediction, QueueSource,
+            ScoreComponent, Signals, SimilarTicket,
+        },
     },
 };
 
@@ -32,6 +35,10 @@ pub fn result_from_proto(result: proto::TriageResult) -> Result<TriageResult, Fi
             predicted_category: category("classification.predicted_category", c.predicted_category)?,
             predicted_confidence: c.predicted_confidence,
             disagreement: c.disagreement,
+            predicted_by: match proto::PredictionSource::try_from(c.predicted_by) {
+                Ok(proto::PredictionSource::Model) => Predictor::Model,
+                _ => Predictor::Lexicon,
+            },
         },
         priority: priority_from_proto(result.priority)
             .map_err(|e| bad("priority", e))?
@@ -50,6 +57,22 @@ pub fn result_from_proto(result: proto::TriageResult) -> Result<TriageResult, Fi
             .collect(),
         queue: result.queue,
         matched_rule: result.matched_rule,
+        queue_source: match proto::QueueSource::try_from(result.queue_source) {
+            Ok(proto::QueueSource::Rule) => QueueSource::Rule,
+            Ok(proto::QueueSource::Model) => QueueSource::Model,
+            _ => QueueSource::Default,
+        },
+        queue_prediction: result.queue_prediction.map(|p| QueuePrediction {
+            queue: p.queue,
+            confidence: p.confidence,
+            confident: p.confident,
+        }),
+        matched_rules: result.matched_rules,
+        similar_tickets: result
+            .similar_tickets
+            .into_iter()
+            .map(|s| SimilarTicket { ticket_id: s.ticket_id, similarity: s.similarity })
+            .collect(),
         escalation: Escalation {
             escalated: escalation.escalated,
             level: level_from_proto(escalation.level).map_err(|e| bad("escalation.level", e))?,
@@ -77,6 +100,7 @@ fn source_from_proto(value: i32) -> Result<CategorySource, String> {
         Ok(P::Requester) => Ok(CategorySource::Requester),
         Ok(P::Predicted) => Ok(CategorySource::Predicted),
         Ok(P::Fallback) => Ok(CategorySource::Fallback),
+        Ok(P::Model) => Ok(CategorySource::Model),
         _ => Err(format!("unexpected value {value}")),
     }
 }

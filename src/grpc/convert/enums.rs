@@ -3,7 +3,7 @@
 use crate::{
     domain::{Category, Priority, Status},
     proto,
-    triage::result::{CategorySource, EscalationLevel},
+    triage::result::{CategorySource, EscalationLevel, Predictor, QueueSource},
 };
 
 fn unknown(value: i32) -> String {
@@ -97,6 +97,26 @@ pub fn source_to_proto(source: CategorySource) -> i32 {
         CategorySource::Requester => P::Requester,
         CategorySource::Predicted => P::Predicted,
         CategorySource::Fallback => P::Fallback,
+        CategorySource::Model => P::Model,
+    }) as i32
+}
+
+/// The proto number of a prediction source.
+pub fn predictor_to_proto(predictor: Predictor) -> i32 {
+    use proto::PredictionSource as P;
+    (match predictor {
+        Predictor::Lexicon => P::Lexicon,
+        Predictor::Model => P::Model,
+    }) as i32
+}
+
+/// The proto number of a queue source.
+pub fn queue_source_to_proto(source: QueueSource) -> i32 {
+    use proto::QueueSource as P;
+    (match source {
+        QueueSource::Rule => P::Rule,
+        QueueSource::Model => P::Model,
+        QueueSource::Default => P::Default,
     }) as i32
 }
 

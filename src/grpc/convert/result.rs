@@ -3,7 +3,7 @@
 use super::{category_to_proto, priority_to_proto, status_to_proto, timestamp};
 use crate::{
     domain::AuditEntry,
-    grpc::convert::enums::{level_to_proto, source_to_proto},
+    grpc::convert::enums::{level_to_proto, predictor_to_proto, queue_source_to_proto, source_to_proto},
     proto,
     triage::TriageResult,
 };
@@ -20,6 +20,7 @@ pub fn result_to_proto(result: &TriageResult) -> proto::TriageResult {
             predicted_category: category_to_proto(Some(c.predicted_category)),
             predicted_confidence: c.predicted_confidence,
             disagreement: c.disagreement,
+            predicted_by: predictor_to_proto(c.predicted_by),
         }),
         priority: priority_to_proto(result.priority),
         score: result.score,
@@ -54,6 +55,18 @@ pub fn result_to_proto(result: &TriageResult) -> proto::TriageResult {
         tags: result.tags.clone(),
         status: status_to_proto(result.status),
         triaged_at: Some(timestamp(result.triaged_at)),
+        queue_source: queue_source_to_proto(result.queue_source),
+        queue_prediction: result.queue_prediction.as_ref().map(|p| proto::QueuePrediction {
+            queue: p.queue.clone(),
+            confidence: p.confidence,
+            confident: p.confident,
+        }),
+        matched_rules: result.matched_rules.clone(),
+        similar_tickets: result
+            .similar_tickets
+            .iter()
+            .map(|s| proto::SimilarTicket { ticket_id: s.ticket_id.clone(), similarity: s.similarity })
+            .collect(),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::domain::Priority;
 pub const DEFAULT_RULE: &str = "default";
 
 /// What the rules decided for one ticket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Routing {
     /// Queue the ticket goes to.
     pub queue: String,
@@ -22,6 +22,8 @@ pub struct Routing {
     pub tags: Vec<String>,
     /// The first matching rule that escalates, if any.
     pub escalated_by: Option<String>,
+    /// Response-time target in hours set by a rule (the last one that set it) and that rule's id.
+    pub sla_hours: Option<(f64, String)>,
 }
 
 impl RuleSet {
@@ -35,6 +37,7 @@ impl RuleSet {
             set_priority: None,
             tags: Vec::new(),
             escalated_by: None,
+            sla_hours: None,
         };
         for rule in self.rules.iter().filter(|r| r.enabled) {
             if !rule.when.holds(facts) {

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::{
     domain::{Category, Priority, Status, Ticket},
-    triage::result::{Classification, Signals},
+    triage::result::{Classification, QueuePrediction, Signals, SimilarTicket},
 };
 
 /// Everything rules can look at: the ticket and what the pipeline found out before routing.
@@ -20,6 +20,10 @@ pub struct Facts<'a> {
     pub score: f64,
     /// Whole hours since the ticket was created.
     pub age_hours: i64,
+    /// What the queue model predicted, when one is configured.
+    pub queue_prediction: Option<&'a QueuePrediction>,
+    /// Earlier tickets that look like the same request, most similar first.
+    pub similar: &'a [SimilarTicket],
 }
 
 /// A field a condition tests.

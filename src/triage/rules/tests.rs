@@ -5,29 +5,25 @@ use crate::{
     domain::{Category, Priority, Ticket},
     triage::{
         classify::classify,
-        fixtures::ticket,
-        result::{CategorySource, Classification},
+        fixtures::{classification, ticket},
         signals,
     },
 };
-
-fn classification(category: Category) -> Classification {
-    Classification {
-        category,
-        source: CategorySource::Predicted,
-        confidence: 0.8,
-        predicted_category: category,
-        predicted_confidence: 0.8,
-        disagreement: false,
-    }
-}
 
 /// Routes `ticket` with `rules` (YAML), the given category, score 0.5 and the ticket's own signals.
 fn route_with(rules: &str, ticket: &Ticket, category: Category, score: f64) -> Routing {
     let set = RuleSet::parse(rules, RulesFormat::Yaml).expect("valid rules");
     let signals = signals::read(&ticket.title, &ticket.description);
     let c = classification(category);
-    set.route(&Facts { ticket, classification: &c, signals: &signals, score, age_hours: 30 })
+    set.route(&Facts {
+        ticket,
+        classification: &c,
+        signals: &signals,
+        score,
+        age_hours: 30,
+        queue_prediction: None,
+        similar: &[],
+    })
 }
 
 /// Whether a single-rule set with this `when` (YAML flow mapping) routes the default ticket.
@@ -195,9 +191,17 @@ fn builtin_rules_load_and_route() {
     assert_eq!(builtin.default_queue(), "general-support");
     assert!(builtin.version().starts_with("default@"));
     let route = |t: &Ticket| {
-        let c = classify(&t.title, &t.description, t.category);
+        let c = classify(&t.title, &t.description, t.category, None);
         let s = signals::read(&t.title, &t.description);
-        builtin.route(&Facts { ticket: t, classification: &c, signals: &s, score: 0.4, age_hours: 0 })
+        builtin.route(&Facts {
+            ticket: t,
+            classification: &c,
+            signals: &s,
+            score: 0.4,
+            age_hours: 0,
+            queue_prediction: None,
+            similar: &[],
+        })
     };
     let breach = route(&ticket("Possible data breach", "We think our admin account was hacked last night."));
     assert_eq!((breach.queue.as_str(), breach.matched_rule.as_str()), ("security", "security-incidents"));
