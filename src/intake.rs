@@ -8,18 +8,31 @@ use chrono::{DateTime, Utc};
 use crate::{
     config::Settings,
     domain::{Limits, Ticket, TicketDraft, ValidationErrors, validate_draft},
+    learn::{ModelError, load_models},
     store::{Store, StoreError},
     triage::{RuleSet, RulesError, TriageEngine, TriageResult, Triager},
 };
 
+/// Why the triage engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The rules file is invalid.
+    #[error("cannot load the routing rules: {0}")]
+    Rules(#[from] RulesError),
+    /// A model file is missing or invalid.
+    #[error("cannot load a learned model: {0}")]
+    Model(#[from] ModelError),
+}
+
 /// The triage engine the settings describe: the rules of `rules_path` (or the built-in ones), the
-/// triage settings, and the result cache.
-pub fn engine_from_settings(settings: &Settings) -> Result<TriageEngine, RulesError> {
+/// learned models, the triage settings, and the result cache.
+pub fn engine_from_settings(settings: &Settings) -> Result<TriageEngine, EngineError> {
     let rules = match &settings.rules_path {
         Some(path) => RuleSet::load(path)?,
         None => RuleSet::builtin(),
     };
-    let triager = Triager::new(settings.triage_settings(), Arc::new(rules));
+    let models = load_models(&settings.models)?;
+    let triager = Triager::with_models(settings.triage_settings(), Arc::new(rules), models);
     Ok(TriageEngine::new(triager, settings.cache_enabled, Duration::from_secs(settings.cache_ttl)))
 }
 

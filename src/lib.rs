@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`domain`]: tickets, identifiers, validation, patches and audit entries; no gRPC, no database.
 //! - [`triage`]: the pure pipeline (signals, classification, score, routing rules, escalation, cache).
+//! - [`learn`]: text classifiers trained on past tickets (training, evaluation, model files).
 //! - [`store`]: the database layer (sea-orm entities, migrations, the repository).
 //! - [`intake`]: validate, triage and store one ticket, shared by every way in.
 //! - [`grpc`]: the thin gRPC services, conversions, error mapping and the server.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod domain;
 pub mod grpc;
 pub mod intake;
+pub mod learn;
 pub mod store;
 pub mod telemetry;
 pub mod triage;

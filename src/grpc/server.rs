@@ -16,13 +16,13 @@ use super::{
 };
 use crate::{
     config::Settings,
-    intake::{Intake, engine_from_settings},
+    intake::{EngineError, Intake, engine_from_settings},
     proto::{
         self, audit_service_server::AuditServiceServer, batch_triage_service_server::BatchTriageServiceServer,
         ticket_store_service_server::TicketStoreServiceServer, triage_service_server::TriageServiceServer,
     },
     store::{Store, StoreError},
-    triage::{RulesError, TriageEngine},
+    triage::TriageEngine,
 };
 
 /// Why the service could not start.
@@ -31,9 +31,9 @@ pub enum StartError {
     /// The store could not be opened or migrated.
     #[error("cannot open the ticket store: {0}")]
     Store(#[from] StoreError),
-    /// The rules file is invalid.
-    #[error("cannot load the routing rules: {0}")]
-    Rules(#[from] RulesError),
+    /// The rules or a model file is invalid.
+    #[error("{0}")]
+    Engine(#[from] EngineError),
 }
 
 /// Why serving stopped with an error.

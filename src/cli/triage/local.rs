@@ -39,10 +39,7 @@ impl LocalTriage {
     /// Loads the rules (`rules_path` or the built-in ones), builds the engine and, when `store` is
     /// true, opens the configured store.
     pub async fn open(settings: &Settings, store: bool) -> Result<Self, CliError> {
-        let engine = Arc::new(
-            engine_from_settings(settings)
-                .map_err(|e| CliError::Setup(format!("cannot load the routing rules: {e}")))?,
-        );
+        let engine = Arc::new(engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?);
         let limits = settings.triage_settings().limits;
         let intake = match store {
             true => Some(Intake::new(engine.clone(), open_store(settings).await?, limits)),
