@@ -6,6 +6,7 @@
 //! - [`learn`]: text classifiers trained on past tickets (training, evaluation, model files).
 //! - [`store`]: the database layer (sea-orm entities, migrations, the repository).
 //! - [`intake`]: validate, triage and store one ticket, shared by every way in.
+//! - [`reload`]: hot reload of the routing rules on SIGHUP and on file change, audited.
 //! - [`grpc`]: the thin gRPC services, conversions, error mapping and the server.
 //! - [`cli`]: the `helpdesk` subcommands.
 //! - [`config`]: settings from defaults, file and environment.
@@ -18,6 +19,7 @@ pub mod domain;
 pub mod grpc;
 pub mod intake;
 pub mod learn;
+pub mod reload;
 pub mod store;
 pub mod telemetry;
 pub mod triage;

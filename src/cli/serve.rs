@@ -20,7 +20,9 @@ use crate::{
 Serves helpdesk.v1.TriageService, BatchTriageService, TicketStoreService and AuditService, plus
 grpc.health.v1.Health and server reflection. The store is opened and migrated first (embedded SQLite
 under store_path by default). SIGINT or SIGTERM starts a graceful shutdown: health turns NOT_SERVING
-and in-flight calls get shutdown_grace_secs to finish.
+and in-flight calls get shutdown_grace_secs to finish. SIGHUP, or a change to the rules_path file
+(looked at every 2 s), reloads the routing rules: a valid file is put in force, an invalid one is
+refused (the rules in force stay); either way an audit entry records it.
 
 Examples:
   helpdesk serve
@@ -44,6 +46,20 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
         .await
         .map_err(|e| CliError::Setup(format!("cannot listen on {}: {e}", settings.listen_addr)))?;
     let app = App::build(&settings).await.map_err(|e| CliError::Setup(e.to_string()))?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(|e| CliError::Setup(format!("cannot watch SIGHUP: {e}")))?;
+    let reloader = app.reloader().cloned();
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match &reloader {
+                Some(reloader) => {
+                    reloader.reload("SIGHUP").await;
+                }
+                None => tracing::info!(
+                    "SIGHUP received; the built-in rules are in force (no rules_path), nothing to reload"
+                ),
+            }
+        }
+    });
     let local = listener.local_addr().map_or_else(|_| settings.listen_addr.clone(), |a| a.to_string());
     tracing::info!(store = %where_stored(&settings), "listening on {local}");
     let shutdown = async move {

@@ -24,6 +24,10 @@ pub enum AuditAction {
     AuditExported,
     /// Old audit entries were purged.
     AuditPurged,
+    /// New routing rules were put in force.
+    RulesReloaded,
+    /// A changed rules file was refused; the rules in force stayed.
+    RulesReloadFailed,
 }
 
 impl AuditAction {
@@ -37,6 +41,8 @@ impl AuditAction {
             AuditAction::TicketsPurged => "tickets.purged",
             AuditAction::AuditExported => "audit.exported",
             AuditAction::AuditPurged => "audit.purged",
+            AuditAction::RulesReloaded => "rules.reloaded",
+            AuditAction::RulesReloadFailed => "rules.reload_failed",
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::{
         self, audit_service_server::AuditServiceServer, batch_triage_service_server::BatchTriageServiceServer,
         ticket_store_service_server::TicketStoreServiceServer, triage_service_server::TriageServiceServer,
     },
+    reload::{POLL_INTERVAL, RulesReloader},
     store::{Store, StoreError},
     triage::TriageEngine,
 };
@@ -51,6 +52,7 @@ pub enum ServeError {
 pub struct App {
     settings: Settings,
     intake: Intake,
+    reloader: Option<RulesReloader>,
 }
 
 impl App {
@@ -64,7 +66,15 @@ impl App {
     /// An app over an already opened store and a built engine.
     pub fn with_engine(settings: &Settings, store: Store, engine: TriageEngine) -> App {
         let limits = settings.triage_settings().limits;
-        App { settings: settings.clone(), intake: Intake::new(Arc::new(engine), store, limits) }
+        let engine = Arc::new(engine);
+        let reloader =
+            settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine.clone(), store.clone()));
+        App { settings: settings.clone(), intake: Intake::new(engine, store, limits), reloader }
+    }
+
+    /// Reloads the rules file (`rules_path`), when the rules come from one.
+    pub fn reloader(&self) -> Option<&RulesReloader> {
+        self.reloader.as_ref()
     }
 
     /// The intake the services use.
@@ -98,6 +108,9 @@ pub async fn run(
     health.set_all(true).await;
     let monitor =
         tokio::spawn(health::monitor(app.intake.store().clone(), health.clone(), stop_rx.clone(), CHECK_INTERVAL));
+    if let Some(reloader) = app.reloader.clone() {
+        tokio::spawn(reloader.watch_file(POLL_INTERVAL, stop_rx.clone()));
+    }
 
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;

@@ -1,4 +1,5 @@
-//! Reading the audit log: filtered listings newest first, following it oldest first, commit signals.
+//! The audit log: filtered listings newest first, following it oldest first, commit signals, and
+//! entries about events that are not ticket writes.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -12,7 +13,7 @@ use super::{
     paging::{Page, PageRequest, fingerprint},
     rows::{audit_from_row, micros},
 };
-use crate::domain::AuditEntry;
+use crate::domain::{AuditEntry, AuditRecord};
 
 /// Which audit entries to list; every given filter must match.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -73,6 +74,14 @@ impl Store {
         let page = page.page(rows, &fp, |r| r.sequence);
         let items = page.items.into_iter().map(audit_from_row).collect::<Result<_, _>>()?;
         Ok(Page { items, next_page_token: page.next_page_token })
+    }
+
+    /// Appends an entry that concerns no single ticket write (a rules reload, for example).
+    pub async fn record_audit(&self, record: AuditRecord) -> Result<AuditEntry, StoreError> {
+        let mut write = self.begin_write().await?;
+        let entry = write.append(record).await?;
+        self.commit(write).await?;
+        Ok(entry)
     }
 
     /// Up to `limit` entries after `after_sequence`, oldest first (for following the log).

@@ -10,6 +10,7 @@ mod error;
 mod listing;
 pub mod migrations;
 mod paging;
+mod replay;
 mod rows;
 mod stats;
 #[cfg(test)]

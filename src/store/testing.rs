@@ -38,6 +38,7 @@ pub(super) fn result(ticket: &Ticket, queue: &str, category: Category) -> Triage
         ticket_id: ticket.ticket_id.to_string(),
         classification: classification(category),
         priority: Priority::High,
+        declared_priority: Some(Priority::Medium),
         score: 0.71,
         components: Vec::new(),
         queue: queue.into(),

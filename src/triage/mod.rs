@@ -2,6 +2,7 @@
 //! escalate -> result. No I/O (except [`RuleSet::load`]): deterministic for a ticket, settings, rules
 //! and clock.
 
+pub mod backtest;
 pub mod cache;
 pub mod classify;
 pub mod escalate;

@@ -144,6 +144,7 @@ impl Triager {
         TriageResult {
             ticket_id: ticket.ticket_id.to_string(),
             priority,
+            declared_priority: Some(ticket.priority),
             score: score.value,
             components: score.components,
             queue: routing.queue,

@@ -143,6 +143,10 @@ pub struct TriageResult {
     pub classification: Classification,
     /// Final priority.
     pub priority: Priority,
+    /// Priority the ticket arrived with (declared, or the default); absent in results stored before
+    /// it was recorded.
+    #[serde(default)]
+    pub declared_priority: Option<Priority>,
     /// Score in [0, 1].
     pub score: f64,
     /// Every component of the score.

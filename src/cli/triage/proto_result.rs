@@ -43,6 +43,7 @@ pub fn result_from_proto(result: proto::TriageResult) -> Result<TriageResult, Fi
         priority: priority_from_proto(result.priority)
             .map_err(|e| bad("priority", e))?
             .ok_or_else(|| missing("priority"))?,
+        declared_priority: priority_from_proto(result.declared_priority).ok().flatten(),
         score: result.score,
         components: result
             .score_components

@@ -23,6 +23,7 @@ pub fn result_to_proto(result: &TriageResult) -> proto::TriageResult {
             predicted_by: predictor_to_proto(c.predicted_by),
         }),
         priority: priority_to_proto(result.priority),
+        declared_priority: result.declared_priority.map_or(0, priority_to_proto),
         score: result.score,
         score_components: result
             .components

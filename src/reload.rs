@@ -1,0 +1,149 @@
+//! Hot reload of the routing rules: on SIGHUP and when the rules file changes, the file is loaded
+//! and checked again; a good one is put in force (cached results of the old rules are never served,
+//! their keys name the old version), a bad one is refused and the rules in force stay. Each reload
+//! and each refusal is an audit entry.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use chrono::Utc;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::{Mutex, watch};
+
+use crate::{
+    domain::{AuditAction, AuditRecord},
+    store::Store,
+    triage::{RuleSet, TriageEngine},
+};
+
+/// How often the rules file is looked at for changes.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Actor named in the audit entries of reloads.
+pub const RELOAD_ACTOR: &str = "system:rules-reload";
+
+/// What one reload attempt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReloadOutcome {
+    /// New rules are in force.
+    Reloaded {
+        /// Version before.
+        from: String,
+        /// Version now.
+        to: String,
+    },
+    /// The file holds the rules already in force (maybe with other comments or layout).
+    Unchanged {
+        /// The version in force.
+        version: String,
+    },
+    /// The file was refused; the rules in force stayed.
+    Refused {
+        /// Why, naming the rule and field.
+        error: String,
+        /// The version still in force.
+        kept: String,
+    },
+}
+
+/// Reloads the rules of one file into one engine. Cheap to clone; clones share their state.
+#[derive(Clone)]
+pub struct RulesReloader {
+    path: PathBuf,
+    engine: Arc<TriageEngine>,
+    store: Store,
+    /// Digest of the file content last looked at, so an unchanged (or an already refused) file is
+    /// not loaded again by the poll.
+    seen: Arc<Mutex<Option<[u8; 32]>>>,
+}
+
+impl RulesReloader {
+    /// A reloader of `path` into `engine`, auditing into `store`. The file's current content counts
+    /// as seen (it is what the engine was built from).
+    pub fn new(path: &Path, engine: Arc<TriageEngine>, store: Store) -> Self {
+        let seen = std::fs::read(path).ok().map(|bytes| digest(&bytes));
+        RulesReloader { path: path.to_owned(), engine, store, seen: Arc::new(Mutex::new(seen)) }
+    }
+
+    /// The rules file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Loads the file again (`trigger` says why, for the log and the audit entry) and puts it in
+    /// force when it is valid and differs from the rules in force.
+    pub async fn reload(&self, trigger: &str) -> ReloadOutcome {
+        let mut seen = self.seen.lock().await;
+        if let Ok(bytes) = tokio::fs::read(&self.path).await {
+            *seen = Some(digest(&bytes));
+        }
+        let current = self.engine.rules_version();
+        let path = self.path.clone();
+        let loaded = tokio::task::spawn_blocking(move || RuleSet::load(&path)).await;
+        let outcome = match loaded {
+            Ok(Ok(rules)) if rules.version() == current => ReloadOutcome::Unchanged { version: current },
+            Ok(Ok(rules)) => {
+                let to = rules.version().to_owned();
+                self.engine.replace_rules(rules);
+                ReloadOutcome::Reloaded { from: current, to }
+            }
+            Ok(Err(e)) => ReloadOutcome::Refused { error: e.to_string(), kept: current },
+            Err(e) => ReloadOutcome::Refused { error: format!("the load task failed: {e}"), kept: current },
+        };
+        drop(seen);
+        self.report(trigger, &outcome).await;
+        outcome
+    }
+
+    /// Reloads when the file's content changed since it was last looked at.
+    pub async fn reload_if_changed(&self) -> Option<ReloadOutcome> {
+        let bytes = tokio::fs::read(&self.path).await.ok()?;
+        if *self.seen.lock().await == Some(digest(&bytes)) {
+            return None;
+        }
+        Some(self.reload("file changed").await)
+    }
+
+    /// Looks at the file every `interval` until `stop` turns true.
+    pub async fn watch_file(self, interval: Duration, mut stop: watch::Receiver<bool>) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => { self.reload_if_changed().await; }
+                changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
+            }
+        }
+    }
+
+    async fn report(&self, trigger: &str, outcome: &ReloadOutcome) {
+        let file = self.path.display().to_string();
+        let (action, details, version) = match outcome {
+            ReloadOutcome::Unchanged { version } => {
+                tracing::info!(trigger, %file, %version, "rules file unchanged");
+                return;
+            }
+            ReloadOutcome::Reloaded { from, to } => {
+                tracing::info!(trigger, %file, %from, %to, "routing rules reloaded");
+                (AuditAction::RulesReloaded, json!({ "trigger": trigger, "file": file, "from": from, "to": to }), to)
+            }
+            ReloadOutcome::Refused { error, kept } => {
+                tracing::error!(trigger, %file, %kept, %error, "rules file refused; the rules in force stay");
+                let details = json!({ "trigger": trigger, "file": file, "error": error, "kept": kept });
+                (AuditAction::RulesReloadFailed, details, kept)
+            }
+        };
+        let record = AuditRecord::new(action, RELOAD_ACTOR, Utc::now(), details).with_rules_version(version);
+        if let Err(e) = self.store.record_audit(record).await {
+            tracing::error!(error = %e, "cannot write the audit entry of a rules reload");
+        }
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}

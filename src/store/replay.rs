@@ -1,0 +1,87 @@
+//! Reading stored tickets back with the first decision made about them, for backtests.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Query};
+
+use super::{
+    connect::Store,
+    entities::{ticket, triage_result},
+    error::StoreError,
+    rows::{micros, result_from_row, ticket_from_row},
+};
+use crate::{domain::Ticket, triage::TriageResult};
+
+impl Store {
+    /// Up to `limit` triaged tickets created in `[after, before)`, newest first, each with its first
+    /// triage result (tickets stored without triage are left out).
+    pub async fn triaged_tickets(
+        &self,
+        after: Option<DateTime<Utc>>,
+        before: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> Result<Vec<(Ticket, TriageResult)>, StoreError> {
+        let triaged = Query::select().column(triage_result::Column::TicketId).from(triage_result::Entity).to_owned();
+        let mut query = ticket::Entity::find().filter(ticket::Column::TicketId.in_subquery(triaged));
+        if let Some(after) = after {
+            query = query.filter(ticket::Column::CreatedAt.gte(micros(after)));
+        }
+        if let Some(before) = before {
+            query = query.filter(ticket::Column::CreatedAt.lt(micros(before)));
+        }
+        let rows = query
+            .order_by_desc(ticket::Column::CreatedAt)
+            .order_by_desc(ticket::Column::TicketId)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let mut first: HashMap<String, triage_result::Model> = HashMap::new();
+        for ids in rows.chunks(500) {
+            let results = triage_result::Entity::find()
+                .filter(triage_result::Column::TicketId.is_in(ids.iter().map(|r| r.ticket_id.clone())))
+                .order_by_asc(triage_result::Column::Id)
+                .all(&self.db)
+                .await?;
+            for r in results {
+                first.entry(r.ticket_id.clone()).or_insert(r);
+            }
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(result) = first.get(&row.ticket_id) {
+                let result = result_from_row(result)?;
+                out.push((ticket_from_row(row)?, result));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        domain::Category,
+        store::{
+            Store,
+            testing::{at, ticket, triaged},
+        },
+    };
+
+    #[tokio::test]
+    async fn triaged_tickets_come_newest_first_with_their_first_result() {
+        let store = Store::open_memory().await.expect("store");
+        for n in 0..5 {
+            triaged(&store, n, i64::from(n) * 10, "network", Category::Technical).await;
+        }
+        store.create_ticket(&ticket(9, at(100)), "tester").await.expect("created without triage");
+        let all = store.triaged_tickets(None, None, 100).await.expect("read");
+        let ids: Vec<String> = all.iter().map(|(t, _)| t.ticket_id.to_string()).collect();
+        assert_eq!(ids.len(), 5, "the untriaged ticket is left out");
+        assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+        assert!(all.iter().all(|(t, r)| r.ticket_id == t.ticket_id.as_str() && r.queue == "network"));
+        let window = store.triaged_tickets(Some(at(10)), Some(at(30)), 100).await.expect("read");
+        assert_eq!(window.len(), 2);
+        assert_eq!(store.triaged_tickets(None, None, 2).await.expect("read").len(), 2);
+    }
+}
