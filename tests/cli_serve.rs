@@ -20,7 +20,11 @@ struct Server {
 }
 
 fn start(dir: &std::path::Path) -> Server {
-    let mut child = helpdesk(dir)
+    start_with(helpdesk(dir))
+}
+
+fn start_with(mut command: std::process::Command) -> Server {
+    let mut child = command
         .env("HELPDESK_STORE_TYPE", "file")
         .env("HELPDESK_LOG_LEVEL", "INFO")
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -51,6 +55,25 @@ fn start(dir: &std::path::Path) -> Server {
 }
 
 impl Server {
+    /// Sends `signal` (a name such as HUP) with the shell's own `kill`, so the test needs no procps.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("sh").args(["-c", &format!("kill -{signal} {pid}")]).status();
+        assert!(sent.expect("sh runs").success());
+    }
+
+    /// Waits up to 20 s for a line of stderr containing every one of `parts`.
+    fn wait_for(&self, parts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) else { continue };
+            if parts.iter().all(|p| line.contains(p)) {
+                return line;
+            }
+        }
+        panic!("no line with {parts:?} within 20 s");
+    }
+
     /// Sends SIGTERM and waits for the exit status and the rest of stderr.
     fn terminate(mut self) -> (i32, Vec<String>) {
         let pid = self.child.id().to_string();
@@ -125,4 +148,23 @@ fn a_broken_rules_file_stops_start_up_naming_the_rule() {
         run(helpdesk(dir.path()).env("HELPDESK_RULES_PATH", &rules).args(["serve", "--listen", "127.0.0.1:0"]), "");
     assert_eq!(done.code, 2, "{}", done.stderr);
     assert!(done.stderr.contains(r#"rule "vip""#), "{}", done.stderr);
+}
+
+#[test]
+fn sighup_reloads_the_rules_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(&rules, "name: first\ndefault_queue: one\nrules: []\n").expect("write rules");
+    let mut command = helpdesk(dir.path());
+    command.env("HELPDESK_RULES_PATH", &rules);
+    let server = start_with(command);
+    server.signal("HUP");
+    let line = server.wait_for(&["rules file unchanged", "SIGHUP"]);
+    assert!(line.contains("first@"), "{line}");
+    std::fs::write(&rules, "name: second\ndefault_queue: two\nrules: []\n").expect("rewrite rules");
+    server.signal("HUP");
+    let line = server.wait_for(&["routing rules reloaded"]);
+    assert!(line.contains("second@") && line.contains("first@"), "{line}");
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
 }

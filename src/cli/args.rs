@@ -40,7 +40,7 @@ names, or \"database is up to date\". `helpdesk serve` applies them at start as 
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Check routing rules files.
+    /// Check, try and backtest routing rules files.
     #[command(subcommand)]
     Rules(RulesCommand),
 }

@@ -13,6 +13,6 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
         Command::Migrate => migrate::run(&settings).await,
         Command::Stats(args) => stats::run(args, &settings).await,
         Command::Config(command) => config::run(command, &settings),
-        Command::Rules(command) => rules::run(command),
+        Command::Rules(command) => rules::run(command, &settings).await,
     }
 }

@@ -10,6 +10,7 @@ pub mod serve;
 pub mod stats;
 mod ticket_store;
 pub mod triage;
+mod when;
 
 pub use args::{Cli, Command};
 pub use dispatch::run;

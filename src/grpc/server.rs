@@ -83,6 +83,11 @@ impl App {
     }
 }
 
+/// Where the rules in force come from: the rules file, or `built-in`.
+fn rules_source(settings: &Settings) -> String {
+    settings.rules_path.as_ref().map_or_else(|| "built-in".to_owned(), |p| p.display().to_string())
+}
+
 /// Reflection listing exactly the public services (the helpdesk's four and health). The descriptors
 /// of `google.rpc` are registered too, so grpcurl can decode the `BadRequest` details of an error.
 fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
@@ -139,7 +144,9 @@ pub async fn run(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(TriageServiceServer::new(TriageApi::new(intake.clone())).max_decoding_message_size(max))
+        .add_service(
+            TriageServiceServer::new(TriageApi::new(intake.clone(), rules_source(s))).max_decoding_message_size(max),
+        )
         .add_service(
             BatchTriageServiceServer::new(BatchApi::new(intake.clone(), stop_rx.clone()))
                 .max_decoding_message_size(max),

@@ -1,4 +1,4 @@
-//! `helpdesk.v1.TriageService`: triage one ticket.
+//! `helpdesk.v1.TriageService`: triage one ticket; the rules RPCs are in [`super::rules_api`].
 
 use chrono::Utc;
 use tonic::{Request, Response, Status};
@@ -6,22 +6,28 @@ use tonic::{Request, Response, Status};
 use super::{
     convert::{result_to_proto, ticket_from_proto, ticket_to_proto},
     request::{actor, record_ticket},
+    rules_api::RulesApi,
     status::ApiError,
 };
 use crate::{
     intake::{Intake, IntakeOptions},
-    proto::{TriageTicketRequest, TriageTicketResponse, triage_service_server::TriageService},
+    proto::{
+        BacktestRulesRequest, BacktestRulesResponse, CheckRulesRequest, CheckRulesResponse, GetRulesRequest,
+        GetRulesResponse, TestRulesRequest, TestRulesResponse, TriageTicketRequest, TriageTicketResponse,
+        triage_service_server::TriageService,
+    },
 };
 
 /// The TriageService implementation.
 pub struct TriageApi {
     intake: Intake,
+    rules: RulesApi,
 }
 
 impl TriageApi {
-    /// The service over `intake`.
-    pub fn new(intake: Intake) -> Self {
-        TriageApi { intake }
+    /// The service over `intake`; `rules_source` names where the rules in force came from.
+    pub fn new(intake: Intake, rules_source: String) -> Self {
+        TriageApi { rules: RulesApi::new(intake.clone(), rules_source), intake }
     }
 }
 
@@ -49,5 +55,24 @@ impl TriageService for TriageApi {
             ticket: Some(ticket_to_proto(&accepted.ticket)),
             replayed: accepted.replayed,
         }))
+    }
+
+    async fn get_rules(&self, _request: Request<GetRulesRequest>) -> Result<Response<GetRulesResponse>, Status> {
+        Ok(Response::new(self.rules.get()))
+    }
+
+    async fn check_rules(&self, request: Request<CheckRulesRequest>) -> Result<Response<CheckRulesResponse>, Status> {
+        Ok(Response::new(self.rules.check(request.into_inner())?))
+    }
+
+    async fn test_rules(&self, request: Request<TestRulesRequest>) -> Result<Response<TestRulesResponse>, Status> {
+        Ok(Response::new(self.rules.test(request.into_inner()).await?))
+    }
+
+    async fn backtest_rules(
+        &self,
+        request: Request<BacktestRulesRequest>,
+    ) -> Result<Response<BacktestRulesResponse>, Status> {
+        Ok(Response::new(self.rules.backtest(request.into_inner()).await?))
     }
 }

@@ -85,14 +85,7 @@ enum Triage {
 /// Runs `helpdesk triage`; the exit status says whether every record was triaged.
 pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliError> {
     let started = Instant::now();
-    let input = name_of(&args.input, "standard input");
-    let text = read_input(&args.input).map_err(|e| CliError::Input { path: input.clone(), reason: e.to_string() })?;
-    let format = match args.format {
-        Some(format) => format,
-        None => detect(&args.input, &text)?,
-    };
-    let records = read_records(format, &text).map_err(|reason| CliError::Input { path: input.clone(), reason })?;
-    drop(text);
+    let records = load_records(&args.input, args.format)?;
 
     let triage = match &args.server {
         None => Triage::Local(LocalTriage::open(settings, args.store).await?),
@@ -120,6 +113,18 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
     let summary = report.finish().map_err(write_error)?;
     eprintln!("{}", summary.line());
     Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The records of the file `input` (`-` for standard input) in `format`, or in the format its
+/// extension names.
+pub fn load_records(input: &str, format: Option<InputFormat>) -> Result<Vec<Record>, CliError> {
+    let name = name_of(input, "standard input");
+    let text = read_input(input).map_err(|e| CliError::Input { path: name.clone(), reason: e.to_string() })?;
+    let format = match format {
+        Some(format) => format,
+        None => detect(input, &text)?,
+    };
+    read_records(format, &text).map_err(|reason| CliError::Input { path: name, reason })
 }
 
 /// The records of `text`, or why the input as a whole is unusable (a CSV header).
