@@ -27,7 +27,11 @@ pub(super) fn parse_actions(value: Option<&Value>, rule: Option<&str>) -> Result
         Some(v) => match v.as_f64() {
             Some(hours) if hours.is_finite() && hours > 0.0 => Some(hours),
             _ => {
-                return Err(invalid(rule, "then.set_sla_hours", format!("must be a positive number of hours, got {v}")));
+                return Err(invalid(
+                    rule,
+                    "then.set_sla_hours",
+                    format!("must be a positive number of hours, got {v}"),
+                ));
             }
         },
     };

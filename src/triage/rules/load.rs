@@ -235,7 +235,10 @@ fn duplicates(items: &[Value], fail: &mut impl FnMut(Option<usize>, &'static str
         }
         let Some(priority) = item.get("priority").and_then(Value::as_i64) else { continue };
         if let Some((first, first_id)) = priorities.get(&priority) {
-            let other = first_id.as_ref().map_or_else(|| format!("rules[{first}]"), |o| format!("rule {o:?}"));
+            let other = match first_id {
+                Some(o) if Some(o) != id.as_ref() => format!("rule {o:?}"),
+                _ => format!("the rule at rules[{first}]"),
+            };
             let message = format!("{priority} is also the priority of {other}");
             let path = if id.is_some() { "priority".to_owned() } else { format!("rules[{index}].priority") };
             fail(Some(index), "duplicate-priority", invalid(id.as_deref(), &path, message));
