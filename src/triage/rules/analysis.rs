@@ -9,8 +9,6 @@ use super::{
     values::{same_op, satisfiable, test_implies},
 };
 
-/// Most steps [`implies`] spends on one implication; beyond, it is not proven.
-const MAX_STEPS: usize = 20_000;
 /// Most tests on one field compared pair by pair.
 const MAX_PAIRWISE: usize = 64;
 
@@ -66,11 +64,6 @@ pub fn always(condition: &Condition) -> bool {
         Condition::Not(inner) => never(inner, "").is_some(),
         Condition::Test(_) => false,
     }
-}
-
-/// Whether `a` surely holds whenever `b` does.
-pub fn implies(b: &Condition, a: &Condition) -> bool {
-    Prover::with_budget(MAX_STEPS).implies(b, a)
 }
 
 /// Whether two conditions are written the same (up to layout and the case of names).
