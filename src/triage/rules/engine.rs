@@ -28,7 +28,8 @@ pub struct Routing {
 
 impl RuleSet {
     /// Routes a ticket: applies the actions of every matching rule up to and including the first
-    /// one without `continue`. The queue comes from the last of them that sets one.
+    /// one without `continue`. The queue, priority and SLA hours come from the last of them that sets
+    /// each.
     pub fn route(&self, facts: &Facts<'_>) -> Routing {
         let mut routing = Routing {
             queue: self.default_queue.clone(),
@@ -51,6 +52,9 @@ impl RuleSet {
             }
             if let Some(priority) = then.set_priority {
                 routing.set_priority = Some((priority, rule.id.clone()));
+            }
+            if let Some(hours) = then.set_sla_hours {
+                routing.sla_hours = Some((hours, rule.id.clone()));
             }
             for tag in &then.add_tags {
                 if !routing.tags.contains(tag) {

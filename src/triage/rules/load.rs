@@ -1,19 +1,32 @@
-//! Reading a rules file: YAML, TOML or JSON text to a checked [`RuleSet`], its version, the
-//! built-in rules, and the one place in triage that reads a file.
+//! Reading a rules file: YAML, TOML or JSON text to a checked [`RuleSet`], the built-in rules, and
+//! the one place in triage that reads a file. Every problem of a document is collected (the lint
+//! reports them all); loading stops at the first.
 
-use std::{collections::HashMap, fmt::Write as _, path::Path};
+use std::{collections::HashMap, path::Path};
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::{
+    actions::parse_actions,
     condition::{Condition, Problem},
-    model::{Actions, Rule, RuleSet, RulesError, RulesFormat},
+    model::{Rule, RuleSet, RulesError, RulesFormat},
+    version::version,
 };
-use crate::domain::{Priority, validation::MAX_NAME_CHARS};
+use crate::domain::validation::MAX_NAME_CHARS;
 
 /// The rules shipped with the service (`rules/default.yaml`).
 const BUILTIN: &str = include_str!("../../../rules/default.yaml");
+
+/// One problem of a rules document, with what the lint needs to report it.
+#[derive(Debug)]
+pub(super) struct LoadError {
+    /// Position in the file of the rule concerned; `None` for the document.
+    pub index: Option<usize>,
+    /// `syntax`, `invalid`, `duplicate-id`, `duplicate-priority` or `undeclared-queue`.
+    pub kind: &'static str,
+    /// The problem.
+    pub error: RulesError,
+}
 
 impl RuleSet {
     /// The built-in default rules.
@@ -30,24 +43,40 @@ impl RuleSet {
         RuleSet::parse(&text, format).map_err(|e| RulesError::InFile { path: path.to_owned(), source: Box::new(e) })
     }
 
-    /// Checks rules written in `format`.
+    /// Checks rules written in `format`; the error is the first problem found.
     pub fn parse(text: &str, format: RulesFormat) -> Result<RuleSet, RulesError> {
-        let syntax = |message: String| RulesError::Syntax { format, message };
-        let document: Value = match format {
-            RulesFormat::Yaml => serde_norway::from_str(text).map_err(|e| syntax(e.to_string()))?,
-            RulesFormat::Toml => toml::from_str(text).map_err(|e| syntax(e.to_string()))?,
-            RulesFormat::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
-        };
-        from_document(&document)
+        check(text, format).map_err(|errors| match errors.into_iter().next() {
+            Some(first) => first.error,
+            None => invalid(None, "(document)", "is not a valid rules document"),
+        })
     }
 }
 
-fn invalid(rule: Option<&str>, path: &str, message: impl Into<String>) -> RulesError {
+/// Checks rules written in `format`, collecting every problem (in file order, the document's first).
+pub(super) fn check(text: &str, format: RulesFormat) -> Result<RuleSet, Vec<LoadError>> {
+    let syntax = |message: String| {
+        vec![LoadError { index: None, kind: "syntax", error: RulesError::Syntax { format, message } }]
+    };
+    let document: Value = match format {
+        RulesFormat::Yaml => serde_norway::from_str(text).map_err(|e| syntax(e.to_string()))?,
+        RulesFormat::Toml => toml::from_str(text).map_err(|e| syntax(e.to_string()))?,
+        RulesFormat::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
+    };
+    from_document(&document)
+}
+
+/// An `invalid` problem of the rule `rule` (or of the document) at `path`.
+pub(super) fn invalid(rule: Option<&str>, path: &str, message: impl Into<String>) -> RulesError {
     RulesError::Invalid { rule: rule.map(str::to_owned), path: path.to_owned(), message: message.into() }
 }
 
 /// Checks keys of a mapping against the allowed ones.
-fn known_keys(map: &Map<String, Value>, allowed: &[&str], rule: Option<&str>, prefix: &str) -> Result<(), RulesError> {
+pub(super) fn known_keys(
+    map: &Map<String, Value>,
+    allowed: &[&str],
+    rule: Option<&str>,
+    prefix: &str,
+) -> Result<(), RulesError> {
     match map.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(key) => Err(invalid(
             rule,
@@ -58,16 +87,25 @@ fn known_keys(map: &Map<String, Value>, allowed: &[&str], rule: Option<&str>, pr
     }
 }
 
-/// A non-empty string of at most [`MAX_NAME_CHARS`] characters, if present.
-fn name_at(map: &Map<String, Value>, key: &str, rule: Option<&str>, path: &str) -> Result<Option<String>, RulesError> {
+/// A non-empty string of at most [`MAX_NAME_CHARS`] characters, trimmed, if present.
+pub(super) fn name_at(
+    map: &Map<String, Value>,
+    key: &str,
+    rule: Option<&str>,
+    path: &str,
+) -> Result<Option<String>, RulesError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= MAX_NAME_CHARS => {
-            Ok(Some(s.trim().to_owned()))
-        }
-        Some(_) => {
-            Err(invalid(rule, path, format!("must be a non-empty string of at most {MAX_NAME_CHARS} characters")))
-        }
+        Some(value) => name(value).map(Some).ok_or_else(|| {
+            invalid(rule, path, format!("must be a non-empty string of at most {MAX_NAME_CHARS} characters"))
+        }),
+    }
+}
+
+fn name(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.trim().is_empty() && s.chars().count() <= MAX_NAME_CHARS => Some(s.trim().to_owned()),
+        _ => None,
     }
 }
 
@@ -79,39 +117,135 @@ fn bool_at(map: &Map<String, Value>, key: &str, default: bool, rule: Option<&str
     }
 }
 
-fn from_document(document: &Value) -> Result<RuleSet, RulesError> {
+fn from_document(document: &Value) -> Result<RuleSet, Vec<LoadError>> {
     let Value::Object(top) = document else {
-        return Err(invalid(None, "(document)", "must be a mapping with name, default_queue and rules"));
+        let error = invalid(None, "(document)", "must be a mapping with name, default_queue and rules");
+        return Err(vec![LoadError { index: None, kind: "invalid", error }]);
     };
-    known_keys(top, &["name", "description", "default_queue", "rules"], None, "")?;
-    let name = name_at(top, "name", None, "name")?.ok_or_else(|| invalid(None, "name", "is required"))?;
-    let default_queue = name_at(top, "default_queue", None, "default_queue")?
-        .ok_or_else(|| invalid(None, "default_queue", "is required"))?;
-    let items = match top.get("rules") {
-        None | Some(Value::Null) => &Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(invalid(None, "rules", "must be a list of rules")),
+    let mut errors: Vec<LoadError> = Vec::new();
+    let mut fail = |index: Option<usize>, kind: &'static str, error: RulesError| {
+        errors.push(LoadError { index, kind, error });
     };
-    let mut rules: Vec<Rule> = Vec::with_capacity(items.len());
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    let mut priorities: HashMap<i64, String> = HashMap::new();
-    for (index, item) in items.iter().enumerate() {
-        let rule = parse_rule(item, index)?;
-        if ids.insert(rule.id.clone(), index).is_some() {
-            return Err(invalid(Some(&rule.id), "id", "is used by more than one rule"));
-        }
-        if let Some(other) = priorities.insert(rule.priority, rule.id.clone()) {
-            return Err(invalid(
-                Some(&rule.id),
-                "priority",
-                format!("{} is also the priority of rule {other:?}", rule.priority),
-            ));
-        }
-        rules.push(rule);
+    let top_keys = ["name", "description", "default_queue", "queues", "rules"];
+    if let Err(e) = known_keys(top, &top_keys, None, "") {
+        fail(None, "invalid", e);
     }
-    rules.sort_by_key(|r| r.priority);
-    let version = format!("{name}@{}", &content_hash(document)[..12]);
-    Ok(RuleSet { name, default_queue, rules, version })
+    let mut required = |key: &str| match name_at(top, key, None, key) {
+        Ok(Some(value)) => Some(value),
+        Ok(None) => {
+            fail(None, "invalid", invalid(None, key, "is required"));
+            None
+        }
+        Err(e) => {
+            fail(None, "invalid", e);
+            None
+        }
+    };
+    let (name, default_queue) = (required("name"), required("default_queue"));
+    let queues = declared_queues(top).unwrap_or_else(|e| {
+        fail(None, "invalid", e);
+        None
+    });
+    let no_rules = Vec::new();
+    let items = match top.get("rules") {
+        None | Some(Value::Null) => &no_rules,
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            fail(None, "invalid", invalid(None, "rules", "must be a list of rules"));
+            &no_rules
+        }
+    };
+    let mut rules: Vec<(usize, Rule)> = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match parse_rule(item, index) {
+            Ok(rule) => rules.push((index, rule)),
+            Err(e) => fail(Some(index), "invalid", e),
+        }
+    }
+    duplicates(items, &mut fail);
+    if let Some(declared) = &queues {
+        let undeclared = |queue: &str| !declared.iter().any(|d| d == queue);
+        let list = declared.join(", ");
+        if let Some(queue) = default_queue.as_deref().filter(|q| undeclared(q)) {
+            fail(
+                None,
+                "undeclared-queue",
+                invalid(None, "default_queue", format!("{queue:?} is not in queues ({list})")),
+            );
+        }
+        for (index, rule) in &rules {
+            if let Some(queue) = rule.then.queue.as_deref().filter(|q| undeclared(q)) {
+                let message = format!("{queue:?} is not in queues ({list})");
+                fail(Some(*index), "undeclared-queue", invalid(Some(&rule.id), "then.queue", message));
+            }
+        }
+    }
+    match (name, default_queue) {
+        (Some(name), Some(default_queue)) if errors.is_empty() => {
+            let mut rules: Vec<Rule> = rules.into_iter().map(|(_, rule)| rule).collect();
+            rules.sort_by_key(|r| r.priority);
+            Ok(RuleSet { version: version(&name, document), name, default_queue, queues, rules })
+        }
+        _ => {
+            errors.sort_by_key(|e| e.index.map_or(0, |i| i + 1));
+            Err(errors)
+        }
+    }
+}
+
+/// The `queues` list, if present: distinct queue names.
+fn declared_queues(top: &Map<String, Value>) -> Result<Option<Vec<String>>, RulesError> {
+    let items = match top.get("queues") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(invalid(None, "queues", "must be a list of queue names")),
+    };
+    let mut queues: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("queues[{i}]");
+        let queue = name(item).ok_or_else(|| {
+            invalid(None, &path, format!("must be a non-empty string of at most {MAX_NAME_CHARS} characters"))
+        })?;
+        if queues.contains(&queue) {
+            return Err(invalid(None, &path, format!("{queue:?} is declared twice")));
+        }
+        queues.push(queue);
+    }
+    Ok(Some(queues))
+}
+
+/// The id of a rule as written, if it is a usable one.
+fn raw_id(item: &Value) -> Option<String> {
+    item.get("id").and_then(name)
+}
+
+/// Reports every rule whose id or priority an earlier rule already has, naming that rule.
+fn duplicates(items: &[Value], fail: &mut impl FnMut(Option<usize>, &'static str, RulesError)) {
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut priorities: HashMap<i64, (usize, Option<String>)> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        let id = raw_id(item);
+        if let Some(id) = &id {
+            if let Some(first) = ids.get(id) {
+                let message = format!("is used by more than one rule (rules[{first}] and rules[{index}])");
+                fail(Some(index), "duplicate-id", invalid(Some(id), "id", message));
+            } else {
+                ids.insert(id.clone(), index);
+            }
+        }
+        let Some(priority) = item.get("priority").and_then(Value::as_i64) else { continue };
+        if let Some((first, first_id)) = priorities.get(&priority) {
+            let other = match first_id {
+                Some(o) if Some(o) != id.as_ref() => format!("rule {o:?}"),
+                _ => format!("the rule at rules[{first}]"),
+            };
+            let message = format!("{priority} is also the priority of {other}");
+            let path = if id.is_some() { "priority".to_owned() } else { format!("rules[{index}].priority") };
+            fail(Some(index), "duplicate-priority", invalid(id.as_deref(), &path, message));
+        } else {
+            priorities.insert(priority, (index, id));
+        }
+    }
 }
 
 fn parse_rule(item: &Value, index: usize) -> Result<Rule, RulesError> {
@@ -143,100 +277,4 @@ fn parse_rule(item: &Value, index: usize) -> Result<Rule, RulesError> {
         then,
         continue_: bool_at(map, "continue", false, rule)?,
     })
-}
-
-fn parse_actions(value: Option<&Value>, rule: Option<&str>) -> Result<Actions, RulesError> {
-    let Some(Value::Object(map)) = value else {
-        return Err(invalid(
-            rule,
-            "then",
-            "is required: a mapping of actions (queue, set_priority, add_tags, escalate)",
-        ));
-    };
-    known_keys(map, &["queue", "set_priority", "add_tags", "escalate"], rule, "then.")?;
-    let set_priority = match map.get("set_priority") {
-        None => None,
-        Some(Value::String(s)) => Some(s.parse::<Priority>().map_err(|e| invalid(rule, "then.set_priority", e))?),
-        Some(v) => return Err(invalid(rule, "then.set_priority", format!("must be a priority name, got {v}"))),
-    };
-    let add_tags = match map.get("add_tags") {
-        None => Vec::new(),
-        Some(Value::Array(tags)) => {
-            let mut out: Vec<String> = Vec::new();
-            for (i, tag) in tags.iter().enumerate() {
-                let tag = match tag {
-                    Value::String(s) if !s.trim().is_empty() && s.chars().count() <= MAX_NAME_CHARS => {
-                        s.trim().to_owned()
-                    }
-                    _ => {
-                        return Err(invalid(
-                            rule,
-                            &format!("then.add_tags[{i}]"),
-                            "must be a non-empty tag of at most 100 characters",
-                        ));
-                    }
-                };
-                if !out.contains(&tag) {
-                    out.push(tag);
-                }
-            }
-            out
-        }
-        Some(_) => return Err(invalid(rule, "then.add_tags", "must be a list of tags")),
-    };
-    let escalate = match map.get("escalate") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(invalid(rule, "then.escalate", "must be true or false")),
-    };
-    let actions = Actions { queue: name_at(map, "queue", rule, "then.queue")?, set_priority, add_tags, escalate };
-    if actions == Actions::default() {
-        return Err(invalid(
-            rule,
-            "then",
-            "needs at least one action (queue, set_priority, add_tags or escalate: true)",
-        ));
-    }
-    Ok(actions)
-}
-
-/// SHA-256 (hex) of the document written as JSON with sorted keys and no spaces.
-fn content_hash(document: &Value) -> String {
-    let mut canonical = String::new();
-    write_canonical(document, &mut canonical);
-    let digest = Sha256::digest(canonical.as_bytes());
-    digest.iter().fold(String::with_capacity(64), |mut hex, b| {
-        let _ = write!(hex, "{b:02x}");
-        hex
-    })
-}
-
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(item, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
 }

@@ -11,6 +11,7 @@ use crate::domain::Priority;
 pub struct RuleSet {
     pub(super) name: String,
     pub(super) default_queue: String,
+    pub(super) queues: Option<Vec<String>>,
     pub(super) rules: Vec<Rule>,
     pub(super) version: String,
 }
@@ -24,6 +25,11 @@ impl RuleSet {
     /// The queue of tickets no rule routes.
     pub fn default_queue(&self) -> &str {
         &self.default_queue
+    }
+
+    /// The queues the file declares (`queues:`), if it declares them; rules route only to these.
+    pub fn queues(&self) -> Option<&[String]> {
+        self.queues.as_deref()
     }
 
     /// The rules in evaluation order, disabled ones included.
@@ -58,12 +64,14 @@ pub struct Rule {
 }
 
 /// What a matching rule does.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Actions {
     /// Queue to route to.
     pub queue: Option<String>,
     /// Final priority, overriding the score bands.
     pub set_priority: Option<Priority>,
+    /// Response-time target in hours, overriding the one of the priority.
+    pub set_sla_hours: Option<f64>,
     /// Tags to add.
     pub add_tags: Vec<String>,
     /// Escalate the ticket.
