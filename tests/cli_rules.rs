@@ -46,15 +46,21 @@ fn check_warns_about_rules_that_never_match() {
 fn test_shows_each_ticket_under_both_rule_sets() {
     let dir = tempfile::tempdir().expect("temp dir");
     let done = run(
-        helpdesk(dir.path()).args(["rules", "test", "--json"]).arg(fixture("candidate-rules.yaml")).arg(fixture("tickets.json")),
+        helpdesk(dir.path())
+            .args(["rules", "test", "--json"])
+            .arg(fixture("candidate-rules.yaml"))
+            .arg(fixture("tickets.json")),
         "",
     );
     let out = done.json();
     assert!(out["candidate_version"].as_str().is_some_and(|v| v.starts_with("candidate@")));
     let tickets = out["tickets"].as_array().expect("tickets");
-    let invoice = tickets.iter().find(|t| t["title"] == "Invoice address is wrong").expect("invoice ticket");
+    let invoice = tickets.iter().find(|t| t["title"] == "Charged twice for the November invoice").expect("invoice ticket");
     assert_eq!(invoice["current"]["queue"], "billing");
-    assert_eq!((invoice["candidate"]["queue"].as_str(), invoice["candidate"]["rule"].as_str()), (Some("finance"), Some("finance")));
+    assert_eq!(
+        (invoice["candidate"]["queue"].as_str(), invoice["candidate"]["rule"].as_str()),
+        (Some("finance"), Some("finance"))
+    );
     assert_eq!(invoice["changed"], true);
     let failed = tickets.iter().filter(|t| t["errors"].is_array()).count();
     assert_eq!(done.code, if failed == 0 { 0 } else { 1 }, "{}", done.stderr);
@@ -64,7 +70,11 @@ fn test_shows_each_ticket_under_both_rule_sets() {
         helpdesk(dir.path()).args(["rules", "test"]).arg(fixture("candidate-rules.yaml")).arg(fixture("tickets.json")),
         "",
     );
-    assert!(text.stdout.contains("billing (billing) ") && text.stdout.contains("-> finance (finance)"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("billing (billing) ") && text.stdout.contains("-> finance (finance)"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
@@ -80,16 +90,19 @@ fn backtest_replays_the_stored_tickets() {
     let out: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).expect("output")).expect("json");
     let triaged = out["outcomes"].as_array().expect("outcomes").iter().filter(|o| o["result"].is_object()).count();
-    let billing = out["outcomes"].as_array().expect("outcomes").iter().filter(|o| o["result"]["queue"] == "billing").count();
+    let billing =
+        out["outcomes"].as_array().expect("outcomes").iter().filter(|o| o["result"]["queue"] == "billing").count();
     assert!(billing > 0);
 
     let mut backtest = helpdesk(dir.path());
     file_store(&mut backtest);
-    let done = run(backtest.args(["rules", "backtest", "--since", "1d", "--json"]).arg(fixture("candidate-rules.yaml")), "");
+    let done =
+        run(backtest.args(["rules", "backtest", "--since", "1d", "--json"]).arg(fixture("candidate-rules.yaml")), "");
     assert_eq!(done.code, 0, "{}", done.stderr);
     let report = done.json();
     assert_eq!(report["replayed"], triaged as u64);
-    let finance = report["queues"].as_array().expect("queues").iter().find(|q| q["name"] == "finance").expect("finance");
+    let finance =
+        report["queues"].as_array().expect("queues").iter().find(|q| q["name"] == "finance").expect("finance");
     assert_eq!(finance["before"], 0);
     assert!(finance["after"].as_u64() >= Some(billing as u64));
     assert!(report["changed"].as_u64() >= Some(billing as u64));
@@ -98,7 +111,10 @@ fn backtest_replays_the_stored_tickets() {
     file_store(&mut future);
     let none = run(future.args(["rules", "backtest", "--until", "30d"]).arg(fixture("candidate-rules.yaml")), "");
     assert!(none.stdout.contains("replayed 0 ticket(s)"), "{}", none.stdout);
-    let bad = run(helpdesk(dir.path()).args(["rules", "backtest", "--since", "yesterday"]).arg(fixture("candidate-rules.yaml")), "");
+    let bad = run(
+        helpdesk(dir.path()).args(["rules", "backtest", "--since", "yesterday"]).arg(fixture("candidate-rules.yaml")),
+        "",
+    );
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("--since"), "{}", bad.stderr);
 }

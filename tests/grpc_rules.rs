@@ -44,17 +44,14 @@ async fn get_rules_names_the_rules_in_force() {
 #[tokio::test]
 async fn check_rules_reports_errors_and_warnings_without_failing() {
     let mut app = spawn_app().await;
-    let ok = app
-        .triage
-        .check_rules(proto::CheckRulesRequest { rules: rules(CANDIDATE) })
-        .await
-        .expect("check")
-        .into_inner();
+    let ok =
+        app.triage.check_rules(proto::CheckRulesRequest { rules: rules(CANDIDATE) }).await.expect("check").into_inner();
     assert!(ok.valid);
     assert!(ok.version.starts_with("candidate@"), "{}", ok.version);
     assert_eq!(ok.rules.len(), 1);
 
-    let tied = format!("{CANDIDATE}  - id: other\n    priority: 10\n    when: {{ all: [] }}\n    then: {{ queue: x }}\n");
+    let tied =
+        format!("{CANDIDATE}  - id: other\n    priority: 10\n    when: {{ all: [] }}\n    then: {{ queue: x }}\n");
     let bad = app.triage.check_rules(proto::CheckRulesRequest { rules: rules(&tied) }).await.expect("check");
     let bad = bad.into_inner();
     assert!(!bad.valid);
@@ -104,8 +101,7 @@ async fn backtest_counts_changed_decisions_over_stored_tickets() {
     triage(&mut app, ticket("Refund for double charge", "We were charged twice on invoice 2026-118.")).await;
     triage(&mut app, ticket("Refund please", "I want a refund for the annual plan.")).await;
     triage(&mut app, ticket("Question about opening hours", "When is your office open on holidays?")).await;
-    let request =
-        proto::BacktestRulesRequest { rules: rules(CANDIDATE), max_examples: 1, ..Default::default() };
+    let request = proto::BacktestRulesRequest { rules: rules(CANDIDATE), max_examples: 1, ..Default::default() };
     let got = app.triage.backtest_rules(request).await.expect("backtest").into_inner();
     assert_eq!((got.replayed, got.changed, got.queue_changed, got.priority_changed), (3, 2, 2, 2));
     assert!(got.candidate_version.starts_with("candidate@"));
@@ -147,7 +143,8 @@ async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("rules.yaml");
     std::fs::write(&path, "name: first\ndefault_queue: queue-one\nrules: []\n").expect("write rules");
-    let mut app = spawn_with(helpdesk_ai::config::Settings { rules_path: Some(path.clone()), ..settings() }, Some(dir)).await;
+    let mut app =
+        spawn_with(helpdesk_ai::config::Settings { rules_path: Some(path.clone()), ..settings() }, Some(dir)).await;
     let first = app.triage.get_rules(proto::GetRulesRequest {}).await.expect("get").into_inner();
     assert!(first.version.starts_with("first@"));
     assert_eq!(first.source, path.display().to_string());
@@ -158,7 +155,10 @@ async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited() {
     let second = wait_for_version_change(&mut app, &first.version).await;
     assert!(second.starts_with("second@"), "{second}");
     let after = triage(&mut app, ticket("Printer", "It prints blank pages.")).await.result.expect("result");
-    assert_eq!((after.queue.as_str(), after.rules_version.as_str(), after.from_cache), ("queue-two", second.as_str(), false));
+    assert_eq!(
+        (after.queue.as_str(), after.rules_version.as_str(), after.from_cache),
+        ("queue-two", second.as_str(), false)
+    );
 
     std::fs::write(&path, "name: third\nrules: [oops\n").expect("break rules");
     let mut refused = false;
@@ -175,7 +175,10 @@ async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited() {
     let actions = audit_actions(&mut app).await;
     let reloaded = actions.iter().find(|(a, _)| a == "rules.reloaded").expect("reload audited");
     let details: serde_json::Value = serde_json::from_str(&reloaded.1).expect("json details");
-    assert_eq!((details["from"].as_str(), details["to"].as_str()), (Some(first.version.as_str()), Some(second.as_str())));
+    assert_eq!(
+        (details["from"].as_str(), details["to"].as_str()),
+        (Some(first.version.as_str()), Some(second.as_str()))
+    );
     assert_eq!(details["trigger"], "file changed");
     app.shutdown().await;
 }

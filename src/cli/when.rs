@@ -10,7 +10,9 @@ pub fn parse_when(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
         return Ok(t.with_timezone(&Utc));
     }
     let age = humantime::parse_duration(value).map_err(|e| {
-        format!("{value:?} is neither an age such as 30d, 12h or 2w nor an RFC 3339 time such as 2026-11-27T09:30:00Z ({e})")
+        format!(
+            "{value:?} is neither an age such as 30d, 12h or 2w nor an RFC 3339 time such as 2026-11-27T09:30:00Z ({e})"
+        )
     })?;
     TimeDelta::from_std(age)
         .ok()

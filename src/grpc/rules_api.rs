@@ -90,7 +90,10 @@ impl RulesApi {
     }
 
     /// BacktestRules: stored tickets replayed under both rule sets, off the async runtime.
-    pub async fn backtest(&self, request: proto::BacktestRulesRequest) -> Result<proto::BacktestRulesResponse, ApiError> {
+    pub async fn backtest(
+        &self,
+        request: proto::BacktestRulesRequest,
+    ) -> Result<proto::BacktestRulesResponse, ApiError> {
         let (rules, findings) = candidate(request.rules)?;
         let time = |field: &str, ts: Option<prost_types::Timestamp>| {
             ts.map(|ts| from_timestamp(&ts).map_err(|e| ApiError::field(field, e))).transpose()

@@ -93,7 +93,13 @@ fn print_report(r: &BacktestReport) {
     for e in &r.examples {
         println!(
             "  {} {:?}: {} ({}) {} -> {} ({}) {}",
-            e.ticket_id, e.title, e.queue_before, e.rule_before, e.priority_before, e.queue_after, e.rule_after,
+            e.ticket_id,
+            e.title,
+            e.queue_before,
+            e.rule_before,
+            e.priority_before,
+            e.queue_after,
+            e.rule_after,
             e.priority_after
         );
     }

@@ -96,7 +96,8 @@ pub fn run(args: TestArgs, settings: &Settings) -> Result<ExitCode, CliError> {
     let mut lines = Vec::with_capacity(records.len());
     for record in records {
         let title = record.draft.as_ref().map(|d| d.title.clone()).unwrap_or_default();
-        let mut errors: Vec<String> = record.problems.iter().map(|p| format!("{}: {}", p.field, p.description)).collect();
+        let mut errors: Vec<String> =
+            record.problems.iter().map(|p| format!("{}: {}", p.field, p.description)).collect();
         let ticket = match record.draft {
             Some(draft) if errors.is_empty() => validate_draft(draft, &limits, now, &mut rand::rng())
                 .map_err(|e| errors.extend(e.violations.iter().map(|v| format!("{}: {}", v.field, v.description))))
