@@ -80,8 +80,9 @@ fn rules_check_lists_the_rules_or_names_the_broken_one() {
     let broken = run(helpdesk(dir.path()).args(["rules", "check"]).arg(&bad), "");
     assert_eq!(broken.code, 1);
     assert!(
-        broken.stderr.contains(r#"rule "vip": when.all[0].field: unknown field "metdata.tier""#),
+        broken.stdout.contains(r#"error [invalid] rule "vip": when.all[0].field: unknown field "metdata.tier""#),
         "{}",
-        broken.stderr
+        broken.stdout
     );
+    assert!(broken.stderr.contains("1 error(s), 0 warning(s); the file cannot be loaded"), "{}", broken.stderr);
 }
