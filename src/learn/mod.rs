@@ -9,6 +9,7 @@ pub mod model;
 pub mod report;
 pub mod tfidf;
 pub mod train;
+pub mod words;
 
 use std::{path::PathBuf, sync::Arc};
 

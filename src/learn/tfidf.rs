@@ -102,15 +102,16 @@ impl TfIdf {
         terms.clear();
         out.clear();
         self.config.terms(text, terms);
-        terms.retain_mut(|bucket| {
-            *bucket = self.rows[*bucket as usize];
-            *bucket != UNUSED
-        });
+        // Sorted buckets give ascending rows too, so the lookups below walk memory forwards.
         terms.sort_unstable();
         let mut norm = 0.0f32;
         for run in terms.chunk_by(|a, b| a == b) {
-            let row = run[0];
-            let value = (1.0 + (run.len() as f32).ln()) * self.idf[row as usize];
+            let row = self.rows[run[0] as usize];
+            if row == UNUSED {
+                continue;
+            }
+            let tf = if run.len() == 1 { 1.0 } else { 1.0 + (run.len() as f32).ln() };
+            let value = tf * self.idf[row as usize];
             norm += value * value;
             out.push((row, value));
         }

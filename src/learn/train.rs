@@ -43,10 +43,10 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             features: FeatureConfig::default(),
-            epochs: 10,
+            epochs: 20,
             seed: 7,
-            learning_rate: 0.5,
-            l2: 1e-4,
+            learning_rate: 0.1,
+            l2: 1e-3,
             text_columns: Vec::new(),
         }
     }
@@ -72,7 +72,9 @@ pub fn train(label_column: &str, examples: &[Example], options: &TrainOptions) -
     if let Some(problem) = options.features.problem() {
         return Err(TrainError::Options(problem));
     }
-    if options.epochs == 0 || !(options.learning_rate > 0.0) || !(options.l2 >= 0.0) {
+    let rate_ok = options.learning_rate.is_finite() && options.learning_rate > 0.0;
+    let l2_ok = options.l2.is_finite() && options.l2 >= 0.0;
+    if options.epochs == 0 || !rate_ok || !l2_ok {
         return Err(TrainError::Options("epochs and learning_rate must be positive, l2 at least 0".into()));
     }
     let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
