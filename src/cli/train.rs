@@ -110,7 +110,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().word_ngrams)]
     pub word_ngrams: u8,
     /// Character n-grams inside words, shortest and longest length, e.g. 3,5 (0,0 for none).
-    #[arg(long, value_name = "LOW,HIGH", value_delimiter = ',', default_values_t = FeatureConfig::default().char_ngrams)]
+    #[arg(long, value_name = "LOW,HIGH", value_delimiter = ',', default_value = "0,0")]
     pub char_ngrams: Vec<u8>,
 }
 

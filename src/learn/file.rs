@@ -58,7 +58,7 @@ pub fn to_text(model: &TextClassifier) -> String {
         rows: model.tfidf().len(),
         buckets: encode(model.tfidf().buckets().iter().map(|b| b.to_le_bytes())),
         idf: encode(model.tfidf().idf().iter().map(|v| v.to_le_bytes())),
-        weights: encode(model.weights().iter().map(|v| v.to_le_bytes())),
+        weights: encode(model.weights().map(|v| v.to_le_bytes())),
         bias: model.bias().to_vec(),
     };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| unreachable!("plain data"));

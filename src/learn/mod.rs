@@ -1,6 +1,7 @@
 //! Learned text classifiers trained on a team's own past tickets: features, model, training,
 //! evaluation, and the model files the service loads.
 
+pub mod counter;
 pub mod dataset;
 pub mod features;
 pub mod file;

@@ -7,7 +7,10 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::tfidf::{SparseVector, TfIdf};
+use super::{
+    counter::TermCounter,
+    tfidf::{TfIdf, sublinear_tf},
+};
 use crate::triage::TextModel;
 
 /// How the model was trained; kept in the file for people, not used to predict.
@@ -39,8 +42,8 @@ pub struct TextClassifier {
     label_column: String,
     labels: Vec<String>,
     tfidf: TfIdf,
-    /// `rows x labels`, row-major.
-    weights: Vec<f32>,
+    /// Per row its IDF, then its weight for each label: a term costs one fetch from memory.
+    packed: Vec<f32>,
     bias: Vec<f32>,
     training: TrainingInfo,
     content_hash: String,
@@ -48,8 +51,8 @@ pub struct TextClassifier {
 }
 
 thread_local! {
-    /// Scratch buffers for prediction, so a prediction allocates only the label it returns.
-    static SCRATCH: RefCell<(Vec<u32>, SparseVector, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+    /// Scratch for prediction, so a prediction allocates only the lower-cased text and the label.
+    static SCRATCH: RefCell<(Vec<u32>, TermCounter, Vec<f32>)> = RefCell::new(Default::default());
 }
 
 impl TextClassifier {
@@ -87,7 +90,9 @@ impl TextClassifier {
         }
         let content_hash = content_hash(&label_column, &labels, &tfidf, &weights, &bias);
         let version = format!("{label_column}@{}", &content_hash[..12]);
-        Ok(TextClassifier { label_column, labels, tfidf, weights, bias, training, content_hash, version })
+        let rows = tfidf.idf().iter().zip(weights.chunks_exact(labels.len()));
+        let packed = rows.flat_map(|(&idf, row)| std::iter::once(idf).chain(row.iter().copied())).collect();
+        Ok(TextClassifier { label_column, labels, tfidf, packed, bias, training, content_hash, version })
     }
 
     /// The input column the labels came from.
@@ -106,8 +111,8 @@ impl TextClassifier {
     }
 
     /// The weights, `rows x labels`, row-major.
-    pub fn weights(&self) -> &[f32] {
-        &self.weights
+    pub fn weights(&self) -> impl Iterator<Item = f32> + '_ {
+        self.packed.chunks_exact(self.labels.len() + 1).flat_map(|row| row[1..].iter().copied())
     }
 
     /// One bias per label.
@@ -129,31 +134,32 @@ impl TextClassifier {
     /// is known to the model.
     pub fn predict_index(&self, text: &str) -> Option<(usize, f32)> {
         SCRATCH.with(|scratch| {
-            let (terms, vector, scores) = &mut *scratch.borrow_mut();
-            self.tfidf.vector_into(text, terms, vector);
-            if vector.is_empty() {
+            let (terms, counter, scores) = &mut *scratch.borrow_mut();
+            terms.clear();
+            self.tfidf.config().terms(text, terms);
+            let stride = self.labels.len() + 1;
+            scores.clear();
+            scores.resize(self.labels.len(), 0.0);
+            // The TF-IDF vector is scored as it is made and normalised at the end.
+            let mut norm = 0.0f32;
+            for &(term, count) in counter.count(terms) {
+                let Some(row) = self.tfidf.row(term) else { continue };
+                let row = &self.packed[row as usize * stride..(row as usize + 1) * stride];
+                let value = sublinear_tf(count as usize) * row[0];
+                norm += value * value;
+                scores.iter_mut().zip(&row[1..]).for_each(|(score, weight)| *score += value * weight);
+            }
+            if norm == 0.0 {
                 return None;
             }
-            self.probabilities(vector, scores);
+            let scale = 1.0 / norm.sqrt();
+            scores.iter_mut().zip(&self.bias).for_each(|(score, bias)| *score = *score * scale + bias);
+            softmax(scores);
             scores.iter().copied().enumerate().fold(None, |best: Option<(usize, f32)>, (i, p)| match best {
                 Some((_, q)) if q >= p => best,
                 _ => Some((i, p)),
             })
         })
-    }
-
-    /// Softmax probabilities of every label for `vector` into `out`.
-    pub fn probabilities(&self, vector: &[(u32, f32)], out: &mut Vec<f32>) {
-        let k = self.labels.len();
-        out.clear();
-        out.extend_from_slice(&self.bias);
-        for &(row, value) in vector {
-            let start = row as usize * k;
-            for (score, weight) in out.iter_mut().zip(&self.weights[start..start + k]) {
-                *score += weight * value;
-            }
-        }
-        softmax(out);
     }
 }
 
@@ -194,4 +200,62 @@ fn content_hash(label_column: &str, labels: &[String], tfidf: &TfIdf, weights: &
         hasher.update(value.to_le_bytes());
     }
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learn::features::FeatureConfig;
+
+    /// Two labels, two known words: "refund" (row 0) and "vpn" (row 1), IDF 1.
+    fn two_words() -> TextClassifier {
+        let config = FeatureConfig { bucket_bits: 16, word_ngrams: 1, char_ngrams: [0, 0], min_df: 1 };
+        let fitted = TfIdf::fit(config, ["refund", "vpn"]);
+        // Rows follow bucket order, which the hash decides: find which row is which word.
+        let refund_row = fitted.vector("refund")[0].0 as usize;
+        let tfidf = TfIdf::from_parts(config, fitted.buckets().to_vec(), vec![1.0, 1.0]).expect("valid");
+        let mut weights = vec![0.0; 4];
+        weights[refund_row * 2..refund_row * 2 + 2].copy_from_slice(&[2.0, -1.0]);
+        weights[(1 - refund_row) * 2..(1 - refund_row) * 2 + 2].copy_from_slice(&[-1.0, 1.0]);
+        let labels = vec!["billing".to_owned(), "network".to_owned()];
+        TextClassifier::new("queue".into(), labels, tfidf, weights, vec![0.0, 0.5], TrainingInfo::default())
+            .expect("consistent")
+    }
+
+    #[test]
+    fn the_confidence_is_the_softmax_probability() {
+        let model = two_words();
+        // "refund": scores (2, -1 + 0.5); P(billing) = 1 / (1 + e^-2.5).
+        let (label, confidence) = model.predict("Refund").expect("a known word");
+        assert_eq!(label, "billing");
+        assert!((confidence - 1.0 / (1.0 + (-2.5f64).exp())).abs() < 1e-6, "{confidence}");
+        // Both words, each 1/sqrt(2): scores (1/sqrt(2), 0.5); billing wins by a little.
+        let (label, confidence) = model.predict("vpn refund").expect("known words");
+        assert_eq!(label, "billing");
+        let margin = std::f64::consts::FRAC_1_SQRT_2 - 0.5;
+        assert!((confidence - 1.0 / (1.0 + (-margin).exp())).abs() < 1e-6, "{confidence}");
+        assert_eq!(model.predict("VPN").map(|(label, _)| label).as_deref(), Some("network"));
+        assert_eq!(model.predict("nothing known"), None);
+    }
+
+    #[test]
+    fn inconsistent_parts_are_refused() {
+        let model = two_words();
+        let rebuild = |labels: Vec<&str>, weights: Vec<f32>| {
+            let labels = labels.into_iter().map(str::to_owned).collect();
+            TextClassifier::new(
+                "queue".into(),
+                labels,
+                model.tfidf.clone(),
+                weights,
+                vec![0.0, 0.0],
+                TrainingInfo::default(),
+            )
+        };
+        assert!(rebuild(vec!["a", "b"], vec![0.0; 4]).is_ok());
+        assert!(rebuild(vec!["a", "a"], vec![0.0; 4]).is_err_and(|e| e.contains("appears twice")));
+        assert!(rebuild(vec!["a", "b"], vec![0.0; 3]).is_err_and(|e| e.contains("do not fit")));
+        assert!(rebuild(vec!["a", "b"], vec![f32::NAN; 4]).is_err_and(|e| e.contains("finite")));
+        assert!(rebuild(vec!["a"], vec![0.0; 2]).is_err_and(|e| e.contains("at least 2 labels")));
+    }
 }

@@ -3,11 +3,13 @@
 
 use super::features::FeatureConfig;
 
-/// A bucket no row uses.
-const UNUSED: u32 = u32::MAX;
-
 /// One sparse vector: (row, value) pairs sorted by row.
 pub type SparseVector = Vec<(u32, f32)>;
+
+/// Sublinear term frequency: `1 + ln(count)`.
+pub fn sublinear_tf(count: usize) -> f32 {
+    if count == 1 { 1.0 } else { 1.0 + (count as f32).ln() }
+}
 
 /// The buckets in use with their IDF, and the feature configuration that makes the terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,8 +19,11 @@ pub struct TfIdf {
     buckets: Vec<u32>,
     /// The IDF of each row.
     idf: Vec<f32>,
-    /// Bucket -> row, [`UNUSED`] for buckets without a row.
-    rows: Vec<u32>,
+    /// One bit per bucket, set for buckets with a row: small enough to stay in cache.
+    present: Vec<u64>,
+    /// Rows before each 64-bucket word of `present`; a bucket's row is this plus the set bits
+    /// below it in its word.
+    rank: Vec<u32>,
 }
 
 impl TfIdf {
@@ -59,16 +64,24 @@ impl TfIdf {
         if let Some(bad) = idf.iter().find(|v| !v.is_finite() || **v <= 0.0) {
             return Err(format!("IDF values must be positive, found {bad}"));
         }
-        let mut rows = vec![UNUSED; config.buckets()];
+        let mut present = vec![0u64; config.buckets().div_ceil(64)];
         let mut last = None;
-        for (row, &bucket) in buckets.iter().enumerate() {
-            if bucket as usize >= rows.len() || last.is_some_and(|l| l >= bucket) {
-                return Err(format!("bucket {bucket} is out of order or beyond {} buckets", rows.len()));
+        for &bucket in &buckets {
+            if bucket as usize >= config.buckets() || last.is_some_and(|l| l >= bucket) {
+                return Err(format!("bucket {bucket} is out of order or beyond {} buckets", config.buckets()));
             }
-            rows[bucket as usize] = row as u32;
+            present[bucket as usize / 64] |= 1 << (bucket % 64);
             last = Some(bucket);
         }
-        Ok(TfIdf { config, buckets, idf, rows })
+        let rank = present
+            .iter()
+            .scan(0u32, |before, word| {
+                let here = *before;
+                *before += word.count_ones();
+                Some(here)
+            })
+            .collect();
+        Ok(TfIdf { config, buckets, idf, present, rank })
     }
 
     /// The feature configuration.
@@ -84,6 +97,13 @@ impl TfIdf {
     /// The IDF of each row.
     pub fn idf(&self) -> &[f32] {
         &self.idf
+    }
+
+    /// The row of `bucket`, if the bucket is in use.
+    pub fn row(&self, bucket: u32) -> Option<u32> {
+        let (word, bit) = (bucket as usize / 64, bucket % 64);
+        let bits = self.present[word];
+        (bits >> bit & 1 == 1).then(|| self.rank[word] + (bits & ((1u64 << bit) - 1)).count_ones())
     }
 
     /// Number of rows (buckets in use).
@@ -106,12 +126,8 @@ impl TfIdf {
         terms.sort_unstable();
         let mut norm = 0.0f32;
         for run in terms.chunk_by(|a, b| a == b) {
-            let row = self.rows[run[0] as usize];
-            if row == UNUSED {
-                continue;
-            }
-            let tf = if run.len() == 1 { 1.0 } else { 1.0 + (run.len() as f32).ln() };
-            let value = tf * self.idf[row as usize];
+            let Some(row) = self.row(run[0]) else { continue };
+            let value = sublinear_tf(run.len()) * self.idf[row as usize];
             norm += value * value;
             out.push((row, value));
         }
