@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::{config::ConfigCommand, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs, triage::TriageArgs};
+use super::{
+    config::ConfigCommand, eval::EvalArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs, train::TrainArgs,
+    triage::TriageArgs,
+};
 
 /// helpdesk: triage helpdesk tickets (gRPC server and command line).
 #[derive(Debug, Parser)]
@@ -43,4 +46,9 @@ names, or \"database is up to date\". `helpdesk serve` applies them at start as 
     /// Check, try and backtest routing rules files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Train a text classifier (category, queue, ...) on labelled past tickets and write a model file.
+    Train(TrainArgs),
+    /// Evaluate a model file on labelled tickets: accuracy, macro-F1, per-label table, confusion
+    /// matrix and prediction speed.
+    Eval(EvalArgs),
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Command, config, migrate, rules, serve, stats, triage};
+use super::{CliError, Command, config, eval, migrate, rules, serve, stats, train, triage};
 use crate::config::Settings;
 
 /// Runs `command`; the exit status is the subcommand's (errors are returned for the caller to print).
@@ -14,5 +14,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
         Command::Stats(args) => stats::run(args, &settings).await,
         Command::Config(command) => config::run(command, &settings),
         Command::Rules(command) => rules::run(command, &settings).await,
+        Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }

@@ -4,11 +4,13 @@ mod args;
 pub mod config;
 mod dispatch;
 mod error;
+pub mod eval;
 pub mod migrate;
 pub mod rules;
 pub mod serve;
 pub mod stats;
 mod ticket_store;
+pub mod train;
 pub mod triage;
 mod when;
 
