@@ -64,7 +64,10 @@ impl App {
     /// An app over an already opened store and a built engine.
     pub fn with_engine(settings: &Settings, store: Store, engine: TriageEngine) -> App {
         let limits = settings.triage_settings().limits;
-        App { settings: settings.clone(), intake: Intake::new(Arc::new(engine), store, limits) }
+        App {
+            settings: settings.clone(),
+            intake: Intake::new(Arc::new(engine), store, limits).with_duplicates(settings.duplicates),
+        }
     }
 
     /// The intake the services use.
