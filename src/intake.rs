@@ -15,7 +15,6 @@ use crate::{
     store::{Store, StoreError},
     triage::{
         RuleSet, RulesError, TriageEngine, TriageResult, Triager,
-        result::SimilarTicket,
         settings::DuplicateSettings,
         similarity::{Fingerprint, fingerprint},
     },
@@ -247,7 +246,7 @@ impl Intake {
             })
             .collect();
         let mut similar = find_similar(&self.store, &self.duplicates, &lookups).await.into_iter();
-        let ready: Vec<(Result<(Ticket, Fingerprint, Vec<SimilarTicket>), IntakeError>, bool)> = prepared
+        let ready: Vec<_> = prepared
             .into_iter()
             .map(|(prepared, dry_run)| (prepared.map(|(t, f)| (t, f, similar.next().unwrap_or_default())), dry_run))
             .collect();
