@@ -1,16 +1,23 @@
-//! Ticket intake: validate a draft, triage it, store it with its audit entry. Every way in (a gRPC
-//! call, a batch or stream item, the command line) goes through these steps.
+//! Ticket intake: validate a draft, look for near-duplicates, triage it, store it with its audit
+//! entry. Every way in (a gRPC call, a batch or stream item, the command line) goes through these steps.
+
+mod duplicates;
 
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 
+use self::duplicates::{Lookup, find_similar};
 use crate::{
     config::Settings,
     domain::{Limits, Ticket, TicketDraft, ValidationErrors, validate_draft},
     learn::{ModelError, load_models},
     store::{Store, StoreError},
-    triage::{RuleSet, RulesError, TriageEngine, TriageResult, Triager},
+    triage::{
+        RuleSet, RulesError, TriageEngine, TriageResult, Triager,
+        settings::DuplicateSettings,
+        similarity::{Fingerprint, fingerprint},
+    },
 };
 
 /// Why the triage engine could not be built.
@@ -75,12 +82,26 @@ pub struct Intake {
     engine: Arc<TriageEngine>,
     store: Store,
     limits: Limits,
+    duplicates: DuplicateSettings,
 }
 
 impl Intake {
-    /// Intake over `engine` and `store`, validating against `limits`.
+    /// Intake over `engine` and `store`, validating against `limits`, looking for near-duplicates as
+    /// the default [`DuplicateSettings`] say.
     pub fn new(engine: Arc<TriageEngine>, store: Store, limits: Limits) -> Self {
-        Intake { engine, store, limits }
+        Intake { engine, store, limits, duplicates: DuplicateSettings::default() }
+    }
+
+    /// The same intake looking for near-duplicates as `settings` say. When they are disabled, no
+    /// fingerprint is computed, looked up or stored.
+    pub fn with_duplicates(mut self, settings: DuplicateSettings) -> Self {
+        self.duplicates = settings;
+        self
+    }
+
+    /// How near-duplicates are looked for.
+    pub fn duplicates(&self) -> &DuplicateSettings {
+        &self.duplicates
     }
 
     /// The validation limits in force.
@@ -98,7 +119,8 @@ impl Intake {
         &self.engine
     }
 
-    /// Validates, triages and (unless a dry run) stores one ticket.
+    /// Validates, looks up near-duplicates (on dry runs too: it only reads), triages and (unless a dry
+    /// run) stores one ticket with the fingerprint of its text.
     pub async fn accept(
         &self,
         draft: TicketDraft,
@@ -113,11 +135,22 @@ impl Intake {
         {
             return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
         }
-        let (ticket, result) = decide(&self.engine, &self.limits, draft, now)?;
+        let ticket = validate_draft(draft, &self.limits, now, &mut rand::rng())?;
+        let fingerprint = self.duplicates.enabled.then(|| fingerprint(&ticket.title, &ticket.description));
+        let similar = match &fingerprint {
+            Some(fingerprint) => {
+                let lookup = Lookup { ticket: &ticket, fingerprint, stored: false };
+                find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        let result = self.engine.triage_with(&ticket, &similar, now);
+        let ticket = result.settle(ticket);
         if options.dry_run {
             return Ok(Accepted { ticket, result, replayed: false });
         }
-        let stored = self.store.record_triage(&ticket, &result, options.actor, request_id).await?;
+        let stored =
+            self.store.record_triage(&ticket, &result, fingerprint.as_ref(), options.actor, request_id).await?;
         Ok(Accepted { ticket: stored.ticket, result: stored.result, replayed: stored.replayed })
     }
 }
@@ -131,25 +164,36 @@ pub struct BatchItem {
     pub dry_run: bool,
 }
 
+/// A validated, triaged and settled ticket with its text fingerprint (when duplicates are looked
+/// for), or why it was refused; with the item's dry-run flag.
+type Triaged = (Result<(Ticket, TriageResult, Option<Fingerprint>), IntakeError>, bool);
+
 impl Intake {
     /// Validates and triages every item, then stores those to be stored in one transaction. Every
     /// item gets its own outcome, in order; an invalid item or a taken ticket id fails alone. Should
     /// the shared transaction fail, each item is stored on its own, so one cause cannot sink the rest.
+    /// Near-duplicates are looked for among the stored tickets and the batch's earlier stored items.
     pub async fn accept_many(
         &self,
         items: Vec<BatchItem>,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Vec<Result<Accepted, IntakeError>> {
-        let decided = decide_off_runtime(&self.engine, self.limits, items, now).await;
+        let decided: Vec<Triaged> = if self.duplicates.enabled {
+            self.decide_with_duplicates(items, now).await
+        } else {
+            let decided = decide_off_runtime(&self.engine, self.limits, items, now).await;
+            decided.into_iter().map(|(decision, dry_run)| (decision.map(|(t, r)| (t, r, None)), dry_run)).collect()
+        };
         let mut outcomes: Vec<Result<Accepted, IntakeError>> = Vec::with_capacity(decided.len());
-        let mut to_store: Vec<(usize, Ticket, TriageResult)> = Vec::new();
+        let (mut positions, mut to_store) = (Vec::new(), Vec::new());
         for (decision, dry_run) in decided {
             match decision {
                 Err(err) => outcomes.push(Err(err)),
-                Ok((ticket, result)) => {
+                Ok((ticket, result, fingerprint)) => {
                     if !dry_run {
-                        to_store.push((outcomes.len(), ticket.clone(), result.clone()));
+                        positions.push(outcomes.len());
+                        to_store.push((ticket.clone(), result.clone(), fingerprint));
                     }
                     outcomes.push(Ok(Accepted { ticket, result, replayed: false }));
                 }
@@ -158,21 +202,20 @@ impl Intake {
         if to_store.is_empty() {
             return outcomes;
         }
-        let pairs: Vec<(Ticket, TriageResult)> = to_store.iter().map(|(_, t, r)| (t.clone(), r.clone())).collect();
-        match self.store.record_triage_batch(&pairs, actor).await {
+        match self.store.record_triage_batch(&to_store, actor).await {
             Ok(stored) => {
-                for ((position, _, _), outcome) in to_store.iter().zip(stored) {
-                    outcomes[*position] = outcome
+                for (position, outcome) in positions.into_iter().zip(stored) {
+                    outcomes[position] = outcome
                         .map(|s| Accepted { ticket: s.ticket, result: s.result, replayed: false })
                         .map_err(IntakeError::from);
                 }
             }
             Err(err) => {
                 tracing::warn!(error = %err, items = to_store.len(), "batch transaction failed; storing items one by one");
-                for (position, ticket, result) in &to_store {
-                    outcomes[*position] = self
+                for (position, (ticket, result, fingerprint)) in positions.into_iter().zip(&to_store) {
+                    outcomes[position] = self
                         .store
-                        .record_triage(ticket, result, actor, None)
+                        .record_triage(ticket, result, fingerprint.as_ref(), actor, None)
                         .await
                         .map(|s| Accepted { ticket: s.ticket, result: s.result, replayed: false })
                         .map_err(IntakeError::from);
@@ -180,6 +223,42 @@ impl Intake {
             }
         }
         outcomes
+    }
+
+    /// Validates and fingerprints the items on the blocking pool, looks up the near-duplicates of all
+    /// of them at once, then triages them on the blocking pool knowing what was found.
+    async fn decide_with_duplicates(&self, items: Vec<BatchItem>, now: DateTime<Utc>) -> Vec<Triaged> {
+        let limits = self.limits;
+        let prepared = off_runtime(items, move |item: BatchItem| {
+            let ticket = validate_draft(item.draft, &limits, now, &mut rand::rng());
+            let prepared = ticket.map(|t| {
+                let fingerprint = fingerprint(&t.title, &t.description);
+                (t, fingerprint)
+            });
+            (prepared.map_err(IntakeError::from), item.dry_run)
+        })
+        .await;
+        let lookups: Vec<Lookup<'_>> = prepared
+            .iter()
+            .filter_map(|(prepared, dry_run)| {
+                let (ticket, fingerprint) = prepared.as_ref().ok()?;
+                Some(Lookup { ticket, fingerprint, stored: !dry_run })
+            })
+            .collect();
+        let mut similar = find_similar(&self.store, &self.duplicates, &lookups).await.into_iter();
+        let ready: Vec<_> = prepared
+            .into_iter()
+            .map(|(prepared, dry_run)| (prepared.map(|(t, f)| (t, f, similar.next().unwrap_or_default())), dry_run))
+            .collect();
+        let engine = self.engine.clone();
+        off_runtime(ready, move |(ready, dry_run)| {
+            let triaged = ready.map(|(ticket, fingerprint, similar)| {
+                let result = engine.triage_with(&ticket, &similar, now);
+                (result.settle(ticket), result, Some(fingerprint))
+            });
+            (triaged, dry_run)
+        })
+        .await
     }
 }
 
@@ -198,34 +277,44 @@ pub async fn decide_off_runtime(
     items: Vec<BatchItem>,
     now: DateTime<Utc>,
 ) -> Vec<Decision> {
+    let engine = engine.clone();
+    off_runtime(items, move |item: BatchItem| (decide(&engine, &limits, item.draft, now), item.dry_run)).await
+}
+
+/// Runs `work` on every item on the blocking pool, in chunks of [`DECIDE_CHUNK`] that run in parallel.
+/// Order is kept; the items of a chunk whose task failed are refused as internal errors.
+async fn off_runtime<T, U>(
+    items: Vec<T>,
+    work: impl Fn(T) -> (Result<U, IntakeError>, bool) + Send + Sync + 'static,
+) -> Vec<(Result<U, IntakeError>, bool)>
+where
+    T: Send + 'static,
+    U: Send + 'static,
+{
+    let work = Arc::new(work);
     let mut tasks = Vec::new();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
-        let chunk: Vec<BatchItem> = items.by_ref().take(DECIDE_CHUNK).collect();
-        let engine = engine.clone();
+        let chunk: Vec<T> = items.by_ref().take(DECIDE_CHUNK).collect();
+        let work = work.clone();
         tasks.push((
             chunk.len(),
-            tokio::task::spawn_blocking(move || {
-                chunk
-                    .into_iter()
-                    .map(|item| (decide(&engine, &limits, item.draft, now), item.dry_run))
-                    .collect::<Vec<_>>()
-            }),
+            tokio::task::spawn_blocking(move || chunk.into_iter().map(&*work).collect::<Vec<_>>()),
         ));
     }
-    let mut decided = Vec::new();
+    let mut done = Vec::new();
     for (len, task) in tasks {
         match task.await {
-            Ok(chunk) => decided.extend(chunk),
+            Ok(chunk) => done.extend(chunk),
             Err(e) => {
                 tracing::error!(error = %e, "a triage task failed");
                 for _ in 0..len {
-                    decided.push((Err(StoreError::internal("the triage task failed").into()), true));
+                    done.push((Err(StoreError::internal("the triage task failed").into()), true));
                 }
             }
         }
     }
-    decided
+    done
 }
 
 /// Validates, triages and settles one draft.

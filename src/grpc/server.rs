@@ -69,7 +69,8 @@ impl App {
         let engine = Arc::new(engine);
         let reloader =
             settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine.clone(), store.clone()));
-        App { settings: settings.clone(), intake: Intake::new(engine, store, limits), reloader }
+        let intake = Intake::new(engine, store, limits).with_duplicates(settings.duplicates);
+        App { settings: settings.clone(), intake, reloader }
     }
 
     /// Reloads the rules file (`rules_path`), when the rules come from one.

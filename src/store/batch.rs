@@ -7,28 +7,32 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{
     connect::Store,
+    duplicates::insert_fingerprints,
     entities::{ticket, triage_result},
     error::StoreError,
     rows::{result_row, ticket_row},
     triage::{StoredTriage, check_pair, settled, triaged_record},
 };
-use crate::{domain::Ticket, triage::TriageResult};
+use crate::{
+    domain::Ticket,
+    triage::{TriageResult, similarity::Fingerprint},
+};
 
 impl Store {
-    /// Stores many triaged tickets in ONE transaction, each as `record_triage` would without a request
-    /// id, with one multi-row insert per table. An item whose ticket id is taken (in the store or earlier
-    /// in the batch) gets its own `AlreadyExists` and the others are stored; the outer error means
-    /// nothing was stored.
+    /// Stores many triaged tickets (each with its text fingerprint, when given) in ONE transaction, each
+    /// as `record_triage` would without a request id, with one multi-row insert per table. An item whose
+    /// ticket id is taken (in the store or earlier in the batch) gets its own `AlreadyExists` and the
+    /// others are stored; the outer error means nothing was stored.
     pub async fn record_triage_batch(
         &self,
-        items: &[(Ticket, TriageResult)],
+        items: &[(Ticket, TriageResult, Option<Fingerprint>)],
         actor: &str,
     ) -> Result<Vec<Result<StoredTriage, StoreError>>, StoreError> {
-        for (ticket, result) in items {
+        for (ticket, result, _) in items {
             check_pair(ticket, result)?;
         }
         let mut write = self.begin_write().await?;
-        let ids: Vec<&str> = items.iter().map(|(t, _)| t.ticket_id.as_str()).collect();
+        let ids: Vec<&str> = items.iter().map(|(t, _, _)| t.ticket_id.as_str()).collect();
         let mut taken: HashSet<String> = ticket::Entity::find()
             .select_only()
             .column(ticket::Column::TicketId)
@@ -39,11 +43,15 @@ impl Store {
             .into_iter()
             .collect();
         let (mut tickets, mut results, mut entries, mut outcomes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (ticket, result) in items {
+        let mut fingerprints = Vec::new();
+        for (ticket, result, fingerprint) in items {
             let id = ticket.ticket_id.as_str();
             if !taken.insert(id.to_owned()) {
                 outcomes.push(Err(StoreError::AlreadyExists(format!("ticket {id}"))));
                 continue;
+            }
+            if let Some(fingerprint) = fingerprint {
+                fingerprints.push((ticket, fingerprint));
             }
             let ticket = settled(ticket, result);
             tickets.push(ticket_row(&ticket)?);
@@ -54,6 +62,7 @@ impl Store {
         if !tickets.is_empty() {
             ticket::Entity::insert_many(tickets).exec_without_returning(write.conn()).await?;
             triage_result::Entity::insert_many(results).exec_without_returning(write.conn()).await?;
+            insert_fingerprints(write.conn(), fingerprints).await?;
             write.insert_staged(&entries).await?;
         }
         self.commit(write).await?;
@@ -74,15 +83,15 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let existing = ticket(1, at(0));
         store
-            .record_triage(&existing, &result(&existing, "network", Category::Technical), "svc", None)
+            .record_triage(&existing, &result(&existing, "network", Category::Technical), None, "svc", None)
             .await
             .expect("first");
-        let items: Vec<(Ticket, TriageResult)> = [1, 2, 3, 2]
+        let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = [1, 2, 3, 2]
             .iter()
             .map(|&n| {
                 let t = ticket(n, at(i64::from(n)));
                 let r = result(&t, "billing", Category::Billing);
-                (t, r)
+                (t, r, None)
             })
             .collect();
         let outcomes = store.record_triage_batch(&items, "stream").await.expect("batch commits");

@@ -192,7 +192,7 @@ mod tests {
                         let t = ticket(task * 100 + i, at(i64::from(i)));
                         let request = format!("req-{task}-{i}");
                         store
-                            .record_triage(&t, &result(&t, "network", Category::Technical), "svc", Some(&request))
+                            .record_triage(&t, &result(&t, "network", Category::Technical), None, "svc", Some(&request))
                             .await?;
                     }
                     Ok::<_, StoreError>(())

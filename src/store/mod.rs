@@ -5,6 +5,7 @@ mod audit;
 mod batch;
 mod chain;
 mod connect;
+mod duplicates;
 mod entities;
 mod error;
 mod listing;
@@ -21,6 +22,7 @@ mod verify;
 
 pub use audit::AuditFilter;
 pub use connect::Store;
+pub use duplicates::{MAX_CANDIDATES, SimilarQuery};
 pub use error::StoreError;
 pub use listing::TicketFilter;
 pub use paging::{Page, PageRequest};

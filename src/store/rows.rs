@@ -6,12 +6,15 @@ use chrono::{DateTime, Timelike, Utc};
 use sea_orm::ActiveValue::Set;
 
 use super::{
-    entities::{audit_entry, ticket, triage_result},
+    entities::{audit_entry, ticket, ticket_band, ticket_fingerprint, triage_result},
     error::StoreError,
 };
 use crate::{
     domain::{AuditEntry, AuditRecord, Ticket, TicketId},
-    triage::TriageResult,
+    triage::{
+        TriageResult,
+        similarity::{Fingerprint, signature_to_bytes},
+    },
 };
 
 /// Microseconds since the epoch.
@@ -107,6 +110,33 @@ pub(super) fn result_row(result: &TriageResult) -> Result<triage_result::ActiveM
 /// The triage result a row holds.
 pub(super) fn result_from_row(row: &triage_result::Model) -> Result<TriageResult, StoreError> {
     serde_json::from_str(&row.result_json).map_err(|e| corrupt("triage result", &row.id.to_string(), e))
+}
+
+/// The rows that index a ticket's text: its fingerprint and one row per band key. `None` for a text
+/// without words, which is similar to nothing and needs no rows.
+pub(super) fn fingerprint_rows(
+    ticket: &Ticket,
+    fingerprint: &Fingerprint,
+) -> Option<(ticket_fingerprint::ActiveModel, Vec<ticket_band::ActiveModel>)> {
+    if fingerprint.is_empty() {
+        return None;
+    }
+    let (id, created_at) = (ticket.ticket_id.to_string(), micros(ticket.created_at));
+    let bands = (0..)
+        .zip(&fingerprint.bands)
+        .map(|(band, &band_key)| ticket_band::ActiveModel {
+            ticket_id: Set(id.clone()),
+            band: Set(band),
+            band_key: Set(band_key),
+            created_at: Set(created_at),
+        })
+        .collect();
+    let row = ticket_fingerprint::ActiveModel {
+        ticket_id: Set(id),
+        created_at: Set(created_at),
+        signature: Set(signature_to_bytes(&fingerprint.signature)),
+    };
+    Some((row, bands))
 }
 
 /// The row for an audit entry.

@@ -62,5 +62,5 @@ pub(super) fn result(ticket: &Ticket, queue: &str, category: Category) -> Triage
 /// Stores ticket `n` (created `minutes` after [`at`]) triaged into `queue`.
 pub(super) async fn triaged(store: &Store, n: u32, minutes: i64, queue: &str, category: Category) -> StoredTriage {
     let t = ticket(n, at(minutes));
-    store.record_triage(&t, &result(&t, queue, category), "tester", None).await.expect("stored")
+    store.record_triage(&t, &result(&t, queue, category), None, "tester", None).await.expect("stored")
 }

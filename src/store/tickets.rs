@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::{
     connect::Store,
-    entities::{request_key, ticket, triage_result},
+    duplicates::refresh_fingerprint,
+    entities::{request_key, ticket, ticket_band, ticket_fingerprint, triage_result},
     error::{StoreError, is_duplicate},
     rows::{micros, result_from_row, stored_ticket, ticket_from_row, ticket_row},
 };
@@ -50,7 +51,9 @@ pub(super) async fn load_result(
     query.one(conn).await?.as_ref().map(result_from_row).transpose()
 }
 
-/// Deletes the triage results and request keys of the tickets `tickets` selects; returns the results removed.
+/// Deletes the triage results, request keys and text fingerprints of the tickets `tickets` selects;
+/// returns the results removed. (The fingerprint tables also cascade from `tickets`; deleting them here
+/// keeps that from depending on the database enforcing foreign keys.)
 async fn delete_dependents(conn: &impl ConnectionTrait, tickets: Condition) -> Result<u64, StoreError> {
     let ids =
         || Query::select().column(ticket::Column::TicketId).from(ticket::Entity).cond_where(tickets.clone()).to_owned();
@@ -59,6 +62,11 @@ async fn delete_dependents(conn: &impl ConnectionTrait, tickets: Condition) -> R
         .exec(conn)
         .await?;
     request_key::Entity::delete_many().filter(request_key::Column::TicketId.in_subquery(ids())).exec(conn).await?;
+    ticket_band::Entity::delete_many().filter(ticket_band::Column::TicketId.in_subquery(ids())).exec(conn).await?;
+    ticket_fingerprint::Entity::delete_many()
+        .filter(ticket_fingerprint::Column::TicketId.in_subquery(ids()))
+        .exec(conn)
+        .await?;
     Ok(results.rows_affected)
 }
 
@@ -92,7 +100,8 @@ impl Store {
     }
 
     /// Applies `patch` to the stored ticket inside one transaction; audit `ticket.updated` with the
-    /// fields that changed. A patch that changes nothing writes nothing.
+    /// fields that changed. A patch that changes nothing writes nothing; a new title or description
+    /// is fingerprinted anew when the old text was (for near-duplicate lookups).
     pub async fn update_ticket(
         &self,
         ticket_id: &str,
@@ -113,6 +122,9 @@ impl Store {
         let mut row = ticket_row(&next)?;
         row.ticket_id = sea_orm::ActiveValue::Unchanged(ticket_id.to_owned());
         ticket::Entity::update(row).exec(write.conn()).await?;
+        if changed.iter().any(|f| matches!(*f, "title" | "description")) {
+            refresh_fingerprint(write.conn(), &next).await?;
+        }
         let details =
             json!({ "fields": changed, "old_status": current.status.as_str(), "new_status": next.status.as_str() });
         write.append(AuditRecord::new(AuditAction::TicketUpdated, actor, now, details).for_ticket(ticket_id)).await?;

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::{
     chain::WriteTxn,
     connect::Store,
+    duplicates::insert_fingerprints,
     entities::{request_key, triage_result},
     error::StoreError,
     rows::{micros, result_row, stored_ticket},
@@ -14,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::{AuditAction, AuditRecord, Ticket},
-    triage::TriageResult,
+    triage::{TriageResult, similarity::Fingerprint},
 };
 
 /// A stored triage: the ticket as stored, the result, and whether this answer repeats an earlier one.
@@ -67,30 +68,35 @@ pub(super) fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), S
     )))
 }
 
-/// Writes one triaged ticket, its result and its `ticket.triaged` audit entry in `write`; returns the
-/// ticket as stored. A taken ticket id is `AlreadyExists`, found before anything is written.
+/// Writes one triaged ticket, its result, its text fingerprint (if given) and its `ticket.triaged`
+/// audit entry in `write`; returns the ticket as stored. A taken ticket id is `AlreadyExists`, found
+/// before anything is written.
 async fn write_triage(
     write: &mut WriteTxn,
     ticket: &Ticket,
     result: &TriageResult,
+    fingerprint: Option<&Fingerprint>,
     actor: &str,
 ) -> Result<Ticket, StoreError> {
     check_pair(ticket, result)?;
     let ticket = settled(ticket, result);
     insert_ticket(write.conn(), &ticket).await?;
     triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
+    insert_fingerprints(write.conn(), fingerprint.map(|f| (&ticket, f))).await?;
     write.append(triaged_record(result, actor)).await?;
     Ok(ticket)
 }
 
 impl Store {
-    /// Stores a triaged ticket, its result, one `ticket.triaged` audit entry and the request key (if any)
-    /// in one transaction. A request id seen before replays the first answer and writes nothing; a taken
+    /// Stores a triaged ticket, its result, its text fingerprint (when given, so later tickets can find
+    /// it as a near-duplicate), one `ticket.triaged` audit entry and the request key (if any) in one
+    /// transaction. A request id seen before replays the first answer and writes nothing; a taken
     /// ticket id is `AlreadyExists`.
     pub async fn record_triage(
         &self,
         ticket: &Ticket,
         result: &TriageResult,
+        fingerprint: Option<&Fingerprint>,
         actor: &str,
         request_id: Option<&str>,
     ) -> Result<StoredTriage, StoreError> {
@@ -102,7 +108,7 @@ impl Store {
             // A key whose ticket was deleted no longer answers; the request is stored anew.
             request_key::Entity::delete_by_id(request_id).exec(write.conn()).await?;
         }
-        let ticket = write_triage(&mut write, ticket, result, actor).await?;
+        let ticket = write_triage(&mut write, ticket, result, fingerprint, actor).await?;
         let id = ticket.ticket_id.as_str();
         if let Some(request_id) = request_id {
             let key = request_key::ActiveModel {
@@ -142,7 +148,7 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let t = ticket(1, at(0));
         let r = result(&t, "network", Category::Technical);
-        let stored = store.record_triage(&t, &r, "svc", Some("req-1")).await.expect("stored");
+        let stored = store.record_triage(&t, &r, None, "svc", Some("req-1")).await.expect("stored");
         assert!(!stored.replayed);
         assert_eq!(stored.ticket.status, Status::Triaged);
         assert_eq!(stored.ticket.category, Some(Category::Technical));
@@ -171,7 +177,7 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let t = ticket(1, at(0));
         let first = store
-            .record_triage(&t, &result(&t, "network", Category::Technical), "svc", Some("req-1"))
+            .record_triage(&t, &result(&t, "network", Category::Technical), None, "svc", Some("req-1"))
             .await
             .expect("stored");
         assert_eq!(store.find_request("req-1").await.expect("read").map(|s| s.result), Some(first.result.clone()));
@@ -179,7 +185,7 @@ mod tests {
 
         let other = ticket(2, at(1));
         let again = store
-            .record_triage(&other, &result(&other, "billing", Category::Billing), "svc", Some("req-1"))
+            .record_triage(&other, &result(&other, "billing", Category::Billing), None, "svc", Some("req-1"))
             .await
             .expect("replayed");
         assert!(again.replayed);
@@ -193,8 +199,8 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let t = ticket(1, at(0));
         let r = result(&t, "network", Category::Technical);
-        store.record_triage(&t, &r, "svc", None).await.expect("stored");
-        let err = store.record_triage(&t, &r, "svc", Some("req-9")).await.expect_err("duplicate");
+        store.record_triage(&t, &r, None, "svc", None).await.expect("stored");
+        let err = store.record_triage(&t, &r, None, "svc", Some("req-9")).await.expect_err("duplicate");
         assert!(
             matches!(err, StoreError::AlreadyExists(ref what) if what == &format!("ticket {}", t.ticket_id)),
             "{err:?}"
@@ -212,7 +218,7 @@ mod tests {
         store.db.execute_unprepared(trigger).await.expect("trigger");
         let t = ticket(1, at(0));
         let err = store
-            .record_triage(&t, &result(&t, "network", Category::Technical), "svc", Some("req-1"))
+            .record_triage(&t, &result(&t, "network", Category::Technical), None, "svc", Some("req-1"))
             .await
             .expect_err("refused");
         assert!(matches!(err, StoreError::Internal(_)), "{err:?}");

@@ -16,6 +16,7 @@ pub mod rules;
 pub mod score;
 pub mod settings;
 pub mod signals;
+pub mod similarity;
 mod text;
 
 pub use cache::TriageEngine;

@@ -42,7 +42,9 @@ impl LocalTriage {
         let engine = Arc::new(engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?);
         let limits = settings.triage_settings().limits;
         let intake = match store {
-            true => Some(Intake::new(engine.clone(), open_store(settings).await?, limits)),
+            true => Some(
+                Intake::new(engine.clone(), open_store(settings).await?, limits).with_duplicates(settings.duplicates),
+            ),
             false => None,
         };
         Ok(LocalTriage { engine, limits, intake })

@@ -5,4 +5,6 @@ pub mod audit_entry;
 pub mod audit_export;
 pub mod request_key;
 pub mod ticket;
+pub mod ticket_band;
+pub mod ticket_fingerprint;
 pub mod triage_result;

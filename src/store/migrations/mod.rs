@@ -1,6 +1,7 @@
 //! Schema migrations (sea-orm-migration), applied at start and by `helpdesk migrate`.
 
 mod m0001_initial;
+mod m0002_duplicates;
 
 use sea_orm_migration::prelude::*;
 
@@ -10,6 +11,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_initial::Migration)]
+        vec![Box::new(m0001_initial::Migration), Box::new(m0002_duplicates::Migration)]
     }
 }

@@ -1,0 +1,242 @@
+//! Near-duplicate lookups against a real SQLite store: window, threshold, order, the index, deletes,
+//! edits, and thousands of unrelated tickets; an ignored measurement of lookup time by store size.
+
+use chrono::Duration;
+use sea_orm::{DbBackend, PaginatorTrait, QueryTrait, Statement};
+
+use super::*;
+use crate::{
+    domain::{Category, Limits, TicketPatch},
+    store::testing::{at, result, ticket},
+    triage::TriageResult,
+};
+
+const TITLE: &str = "VPN down in the Berlin office";
+const TEXT: &str = "Since 9am nobody in the Berlin office can connect to the VPN. The client shows error 809 and \
+                    times out after a minute. We have a customer demo at noon and need the staging servers.";
+
+/// Ticket `n` created `minutes` after [`at`] with this text.
+fn worded(n: u32, minutes: i64, title: &str, description: &str) -> Ticket {
+    let mut t = ticket(n, at(minutes));
+    (t.title, t.description) = (title.into(), description.into());
+    t
+}
+
+/// Stores `t` triaged, with its fingerprint; returns its id.
+async fn store_indexed(store: &Store, t: &Ticket) -> String {
+    let fingerprint = fingerprint(&t.title, &t.description);
+    let r = result(t, "network", Category::Technical);
+    store.record_triage(t, &r, Some(&fingerprint), "tester", None).await.expect("stored");
+    t.ticket_id.to_string()
+}
+
+/// A lookup for tickets created up to 72 hours before `minutes` after [`at`].
+fn query(fingerprint: &Fingerprint, minutes: i64) -> SimilarQuery<'_> {
+    SimilarQuery {
+        fingerprint,
+        created_after: at(minutes) - Duration::hours(72),
+        created_before: at(minutes),
+        exclude: None,
+        min_similarity: 0.5,
+        limit: 5,
+    }
+}
+
+/// A ticket text unlike the others: a stock phrase (tickets share these) and random words from a
+/// small helpdesk-sized vocabulary, drawn by a fixed generator.
+fn filler(seed: u64) -> (String, String) {
+    const PHRASES: [&str; 6] = [
+        "cannot log in to the portal",
+        "the application shows an error message",
+        "invoice amount looks wrong this month",
+        "printer on the second floor",
+        "laptop is very slow since the update",
+        "need access to the shared drive",
+    ];
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let words: Vec<String> = (0..24).map(|_| format!("w{}", next() % 800)).collect();
+    let title = format!("{} {}", words[0], words[1]);
+    let phrase = PHRASES[(next() % PHRASES.len() as u64) as usize];
+    (title, format!("{phrase} {}", words[2..].join(" ")))
+}
+
+#[tokio::test]
+async fn similar_tickets_are_listed_within_the_window_most_similar_first() {
+    let store = Store::open_memory().await.expect("store");
+    let same = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
+    let reworded = TEXT.replace("customer demo", "board meeting").replace("a minute", "one minute");
+    let close = store_indexed(&store, &worded(2, 10, "VPN down in Berlin office", &reworded)).await;
+    store_indexed(&store, &worded(3, 20, "Printer jam", "The printer on floor 3 jams on every page.")).await;
+    store_indexed(&store, &worded(4, -73 * 60, TITLE, TEXT)).await; // older than the window
+    store_indexed(&store, &worded(5, 40, TITLE, TEXT)).await; // newer than the new ticket
+
+    let new = fingerprint(TITLE, TEXT);
+    let found = store.find_similar(&query(&new, 30)).await.expect("lookup");
+    let listed: Vec<&str> = found.iter().map(|s| s.ticket_id.as_str()).collect();
+    assert_eq!(listed, [same.as_str(), close.as_str()]);
+    assert_eq!(found[0].similarity, 1.0);
+    assert!(found[1].similarity >= 0.6 && found[1].similarity < 1.0, "{found:?}");
+
+    let strict = SimilarQuery { min_similarity: 0.99, ..query(&new, 30) };
+    assert_eq!(store.find_similar(&strict).await.expect("lookup"), found[..1]);
+    let one = SimilarQuery { limit: 1, ..query(&new, 30) };
+    assert_eq!(store.find_similar(&one).await.expect("lookup"), found[..1]);
+    let without = SimilarQuery { exclude: Some(&same), ..query(&new, 30) };
+    assert_eq!(store.find_similar(&without).await.expect("lookup"), found[1..]);
+    let wide = SimilarQuery { created_after: at(-80 * 60), ..query(&new, 30) };
+    assert_eq!(store.find_similar(&wide).await.expect("lookup").len(), 3);
+    assert!(store.find_similar(&query(&fingerprint("", "?"), 30)).await.expect("lookup").is_empty());
+}
+
+#[tokio::test]
+async fn many_lookups_answer_in_order_with_one_read() {
+    let store = Store::open_memory().await.expect("store");
+    let vpn = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
+    let printer_text = "The printer on floor 3 jams on every page and shows paper error 42.";
+    let printer = store_indexed(&store, &worded(2, 0, "Printer jam", printer_text)).await;
+    let (a, b, none) = (fingerprint(TITLE, TEXT), fingerprint("Printer jam", printer_text), fingerprint("x y", "z"));
+    let answers = store.find_similar_many(&[query(&b, 5), query(&none, 5), query(&a, 5)]).await.expect("lookup");
+    let ids: Vec<Vec<&str>> = answers.iter().map(|a| a.iter().map(|s| s.ticket_id.as_str()).collect()).collect();
+    assert_eq!(ids, [vec![printer.as_str()], vec![], vec![vpn.as_str()]]);
+    assert!(store.find_similar_many(&[]).await.expect("lookup").is_empty());
+}
+
+#[tokio::test]
+async fn the_lookup_reads_the_band_index_alone() {
+    let store = Store::open_memory().await.expect("store");
+    let built = band_rows(&[11, 12, 13], 0, 1_000).build(DbBackend::Sqlite);
+    let values = built.values.map(|v| v.0).unwrap_or_default();
+    let explain =
+        Statement::from_sql_and_values(DbBackend::Sqlite, format!("EXPLAIN QUERY PLAN {}", built.sql), values);
+    let plan: Vec<String> = store
+        .db
+        .query_all_raw(explain)
+        .await
+        .expect("plan")
+        .iter()
+        .map(|row| row.try_get::<String>("", "detail").expect("detail"))
+        .collect();
+    assert!(
+        plan.iter().any(|step| step.contains("USING COVERING INDEX idx_ticket_bands_key_created (band_key=?")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|step| step.starts_with("SCAN")), "{plan:?}");
+}
+
+#[tokio::test]
+async fn lookups_stay_right_among_thousands_of_unrelated_tickets() {
+    let store = Store::open_memory().await.expect("store");
+    let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = (0..3_000u32)
+        .map(|n| {
+            let (title, description) = filler(u64::from(n));
+            let t = worded(10 + n, i64::from(n % 600), &title, &description);
+            let f = fingerprint(&t.title, &t.description);
+            (t.clone(), result(&t, "general", Category::General), Some(f))
+        })
+        .collect();
+    for chunk in items.chunks(500) {
+        store.record_triage_batch(chunk, "tester").await.expect("stored");
+    }
+    assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), 3_000 * 32);
+    let target = store_indexed(&store, &worded(1, 300, TITLE, TEXT)).await;
+
+    let copy = fingerprint(TITLE, &TEXT.replace("9am", "9 am"));
+    let found = store.find_similar(&SimilarQuery { min_similarity: 0.7, ..query(&copy, 600) }).await.expect("lookup");
+    assert_eq!(found.iter().map(|s| s.ticket_id.as_str()).collect::<Vec<_>>(), [target.as_str()]);
+
+    let (title, description) = filler(1234);
+    let again = fingerprint(&title, &description);
+    let found = store.find_similar(&SimilarQuery { min_similarity: 0.8, ..query(&again, 600) }).await.expect("lookup");
+    assert_eq!(found.len(), 1, "the stored twin and nothing else: {found:?}");
+    assert_eq!((found[0].ticket_id.as_str(), found[0].similarity), (items[1234].0.ticket_id.as_str(), 1.0));
+}
+
+#[tokio::test]
+async fn deleted_and_purged_tickets_take_their_fingerprints_along() {
+    let store = Store::open_memory().await.expect("store");
+    let first = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
+    let second = store_indexed(&store, &worded(2, 60, TITLE, TEXT)).await;
+    let new = fingerprint(TITLE, TEXT);
+    assert_eq!(store.find_similar(&query(&new, 120)).await.expect("lookup").len(), 2);
+
+    store.delete_ticket(&first, "agent", at(100)).await.expect("deleted");
+    let found = store.find_similar(&query(&new, 120)).await.expect("lookup");
+    assert_eq!(found.iter().map(|s| s.ticket_id.as_str()).collect::<Vec<_>>(), [second.as_str()]);
+    assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), 32);
+
+    assert_eq!(store.purge_tickets(at(90), false, "ops", at(100)).await.expect("purged"), 1);
+    assert!(store.find_similar(&query(&new, 120)).await.expect("lookup").is_empty());
+    assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), 0);
+    assert_eq!(ticket_fingerprint::Entity::find().count(&store.db).await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn an_edited_text_is_found_by_its_new_words() {
+    let store = Store::open_memory().await.expect("store");
+    let id = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
+    let plain = ticket(2, at(0));
+    store.create_ticket(&plain, "agent").await.expect("created");
+    let printer = "The printer on floor 3 jams on every page and shows paper error 42.";
+    let patch = TicketPatch { description: Some(printer.into()), ..Default::default() };
+    store.update_ticket(&id, &patch, &Limits::default(), "agent", at(5)).await.expect("updated");
+    let title_only = TicketPatch { title: Some("Printer jam".into()), ..Default::default() };
+    let limits = Limits::default();
+    store.update_ticket(plain.ticket_id.as_str(), &title_only, &limits, "agent", at(5)).await.expect("updated");
+
+    assert!(store.find_similar(&query(&fingerprint(TITLE, TEXT), 10)).await.expect("lookup").is_empty());
+    let found = store.find_similar(&query(&fingerprint(TITLE, printer), 10)).await.expect("lookup");
+    assert_eq!(found, [SimilarTicket { ticket_id: id, similarity: 1.0 }], "a ticket never indexed stays so");
+}
+
+/// Lookup time by store size (not a timed test):
+/// `cargo test --release --lib store::duplicates::tests::lookup_time -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement; run it in a release build"]
+async fn lookup_time_by_store_size() {
+    for size in [1_000u32, 20_000] {
+        for file in [false, true] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let settings = crate::config::Settings {
+                store_type: if file { crate::config::StoreType::File } else { crate::config::StoreType::Memory },
+                store_path: dir.path().to_path_buf(),
+                ..crate::config::Settings::default()
+            };
+            let store = Store::connect(&settings).await.expect("store");
+            let started = std::time::Instant::now();
+            let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = (0..size)
+                .map(|n| {
+                    let (title, description) = filler(u64::from(n));
+                    // Spread over the last 72 hours, so every ticket is inside the window.
+                    let t = worded(10 + n, -i64::from(n % 4_300), &title, &description);
+                    let f = fingerprint(&t.title, &t.description);
+                    (t.clone(), result(&t, "general", Category::General), Some(f))
+                })
+                .collect();
+            for chunk in items.chunks(100) {
+                store.record_triage_batch(chunk, "bench").await.expect("stored");
+            }
+            let stored = started.elapsed();
+            let lookups = 500u32;
+            let started = std::time::Instant::now();
+            let mut found = 0;
+            for n in 0..lookups {
+                // Half the lookups repeat a stored ticket's text, half are new texts.
+                let (title, description) = filler(u64::from(if n % 2 == 0 { n * 7 % size } else { 1_000_000 + n }));
+                let f = fingerprint(&title, &description);
+                found +=
+                    store.find_similar(&SimilarQuery { min_similarity: 0.8, ..query(&f, 0) }).await.expect("ok").len();
+            }
+            let per_lookup = started.elapsed() / lookups;
+            println!(
+                "{size:>6} tickets, {}: stored in {stored:.2?}; {per_lookup:.2?} a lookup (fingerprint included), {found} found",
+                if file { "file  " } else { "memory" }
+            );
+        }
+    }
+}
