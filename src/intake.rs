@@ -15,6 +15,7 @@ use crate::{
     store::{Store, StoreError},
     triage::{
         RuleSet, RulesError, TriageEngine, TriageResult, Triager,
+        result::SimilarTicket,
         settings::DuplicateSettings,
         similarity::{Fingerprint, fingerprint},
     },
@@ -117,6 +118,17 @@ impl Intake {
     /// The triage engine.
     pub fn engine(&self) -> &TriageEngine {
         &self.engine
+    }
+
+    /// Earlier tickets that look like `ticket` (none when duplicates are not looked for). Reads only;
+    /// a failed lookup finds nothing.
+    pub async fn similar_to(&self, ticket: &Ticket) -> Vec<SimilarTicket> {
+        if !self.duplicates.enabled {
+            return Vec::new();
+        }
+        let fingerprint = fingerprint(&ticket.title, &ticket.description);
+        let lookup = Lookup { ticket, fingerprint: &fingerprint, stored: false };
+        find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default()
     }
 
     /// Validates, looks up near-duplicates (on dry runs too: it only reads), triages and (unless a dry

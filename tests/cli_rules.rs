@@ -55,7 +55,8 @@ fn test_shows_each_ticket_under_both_rule_sets() {
     let out = done.json();
     assert!(out["candidate_version"].as_str().is_some_and(|v| v.starts_with("candidate@")));
     let tickets = out["tickets"].as_array().expect("tickets");
-    let invoice = tickets.iter().find(|t| t["title"] == "Charged twice for the November invoice").expect("invoice ticket");
+    let invoice =
+        tickets.iter().find(|t| t["title"] == "Charged twice for the November invoice").expect("invoice ticket");
     assert_eq!(invoice["current"]["queue"], "billing");
     assert_eq!(
         (invoice["candidate"]["queue"].as_str(), invoice["candidate"]["rule"].as_str()),

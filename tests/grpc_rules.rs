@@ -182,3 +182,21 @@ async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited() {
     assert_eq!(details["trigger"], "file changed");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn test_rules_sees_the_near_duplicates_of_the_ticket() {
+    let mut app = spawn_app().await;
+    let text =
+        "The VPN gateway in the Berlin office drops every connection after about five minutes since this morning.";
+    triage(&mut app, ticket("VPN keeps dropping in Berlin", text)).await;
+    let candidate = "name: dups\ndefault_queue: general\nrules:\n  - id: duplicates\n    priority: 1\n    \
+                     when: { field: has_duplicates, op: eq, value: true }\n    then: { queue: duplicate-review }\n";
+    let request =
+        proto::TestRulesRequest { rules: rules(candidate), ticket: Some(ticket("VPN keeps dropping in Berlin", text)) };
+    let got = app.triage.test_rules(request).await.expect("test rules").into_inner();
+    let after = got.candidate_result.expect("candidate");
+    assert_eq!((after.queue.as_str(), after.matched_rule.as_str()), ("duplicate-review", "duplicates"));
+    assert_eq!(after.similar_tickets.len(), 1);
+    assert!(after.similar_tickets[0].similarity >= 0.8);
+    app.shutdown().await;
+}

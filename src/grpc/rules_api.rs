@@ -74,7 +74,7 @@ impl RulesApi {
         let now = Utc::now();
         let ticket = validate_draft(draft, self.intake.limits(), now, &mut rand::rng())
             .map_err(|e| ApiError::from(e.prefixed("ticket")))?;
-        let similar = Vec::new();
+        let similar = self.intake.similar_to(&ticket).await;
         let current = self.intake.engine().triager();
         let trial = current.with_rules(Arc::new(rules));
         let before = current.triage_with(&ticket, &similar, now);
