@@ -115,6 +115,13 @@ pub fn save(model: &TextClassifier, path: &Path) -> Result<u64, ModelError> {
     let text = to_text(model);
     let mut file = tempfile::NamedTempFile::new_in(&folder).map_err(io_error)?;
     file.write_all(text.as_bytes()).map_err(io_error)?;
+    // Temporary files are private; a model file is read by the service, perhaps as another user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = std::fs::Permissions::from_mode(0o644);
+        file.as_file().set_permissions(permissions).map_err(io_error)?;
+    }
     file.as_file().sync_all().map_err(io_error)?;
     file.persist(path).map_err(|e| io_error(e.error))?;
     Ok(text.len() as u64)
@@ -158,7 +165,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("queue.model.json");
         let size = save(&model, &path).expect("saves");
-        assert_eq!(std::fs::metadata(&path).map(|m| m.len()).ok(), Some(size));
+        let metadata = std::fs::metadata(&path).expect("written");
+        assert_eq!(metadata.len(), size);
+        #[cfg(unix)]
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o777, 0o644);
         let loaded = load(&path).expect("loads");
         assert_eq!(loaded.version(), model.version());
         assert_eq!(loaded.training(), model.training());
