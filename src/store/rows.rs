@@ -112,8 +112,8 @@ pub(super) fn result_from_row(row: &triage_result::Model) -> Result<TriageResult
     serde_json::from_str(&row.result_json).map_err(|e| corrupt("triage result", &row.id.to_string(), e))
 }
 
-/// The rows that index a ticket's text: its fingerprint and one row per band key. `None` for a text
-/// without words, which is similar to nothing and needs no rows.
+/// The rows that index a ticket's text: its fingerprint and one row per distinct band key. `None` for
+/// a text without words, which is similar to nothing and needs no rows.
 pub(super) fn fingerprint_rows(
     ticket: &Ticket,
     fingerprint: &Fingerprint,
@@ -122,13 +122,15 @@ pub(super) fn fingerprint_rows(
         return None;
     }
     let (id, created_at) = (ticket.ticket_id.to_string(), micros(ticket.created_at));
-    let bands = (0..)
-        .zip(&fingerprint.bands)
-        .map(|(band, &band_key)| ticket_band::ActiveModel {
-            ticket_id: Set(id.clone()),
-            band: Set(band),
+    let mut keys = fingerprint.bands.clone();
+    keys.sort_unstable();
+    keys.dedup();
+    let bands = keys
+        .into_iter()
+        .map(|band_key| ticket_band::ActiveModel {
             band_key: Set(band_key),
             created_at: Set(created_at),
+            ticket_id: Set(id.clone()),
         })
         .collect();
     let row = ticket_fingerprint::ActiveModel {

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::{
     connect::Store,
-    duplicates::refresh_fingerprint,
-    entities::{request_key, ticket, ticket_band, ticket_fingerprint, triage_result},
+    duplicates::{delete_fingerprint, delete_fingerprints_before, refresh_fingerprint},
+    entities::{request_key, ticket, triage_result},
     error::{StoreError, is_duplicate},
     rows::{micros, result_from_row, stored_ticket, ticket_from_row, ticket_row},
 };
@@ -51,9 +51,7 @@ pub(super) async fn load_result(
     query.one(conn).await?.as_ref().map(result_from_row).transpose()
 }
 
-/// Deletes the triage results, request keys and text fingerprints of the tickets `tickets` selects;
-/// returns the results removed. (The fingerprint tables also cascade from `tickets`; deleting them here
-/// keeps that from depending on the database enforcing foreign keys.)
+/// Deletes the triage results and request keys of the tickets `tickets` selects; returns the results removed.
 async fn delete_dependents(conn: &impl ConnectionTrait, tickets: Condition) -> Result<u64, StoreError> {
     let ids =
         || Query::select().column(ticket::Column::TicketId).from(ticket::Entity).cond_where(tickets.clone()).to_owned();
@@ -62,11 +60,6 @@ async fn delete_dependents(conn: &impl ConnectionTrait, tickets: Condition) -> R
         .exec(conn)
         .await?;
     request_key::Entity::delete_many().filter(request_key::Column::TicketId.in_subquery(ids())).exec(conn).await?;
-    ticket_band::Entity::delete_many().filter(ticket_band::Column::TicketId.in_subquery(ids())).exec(conn).await?;
-    ticket_fingerprint::Entity::delete_many()
-        .filter(ticket_fingerprint::Column::TicketId.in_subquery(ids()))
-        .exec(conn)
-        .await?;
     Ok(results.rows_affected)
 }
 
@@ -132,11 +125,12 @@ impl Store {
         Ok(next)
     }
 
-    /// Deletes a ticket with its triage results; audit `ticket.deleted`.
+    /// Deletes a ticket with its triage results and text fingerprint; audit `ticket.deleted`.
     pub async fn delete_ticket(&self, ticket_id: &str, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut write = self.begin_write().await?;
         let this = Condition::all().add(ticket::Column::TicketId.eq(ticket_id));
         let results = delete_dependents(write.conn(), this.clone()).await?;
+        delete_fingerprint(write.conn(), ticket_id).await?;
         let deleted = ticket::Entity::delete_many().filter(this).exec(write.conn()).await?.rows_affected;
         if deleted == 0 {
             return Err(StoreError::NotFound(format!("ticket {ticket_id}")));
@@ -146,8 +140,8 @@ impl Store {
         self.commit(write).await
     }
 
-    /// Removes every ticket created before `created_before` (or only counts them on a dry run);
-    /// audit `tickets.purged` with the count.
+    /// Removes every ticket created before `created_before` with its results and text fingerprint (or
+    /// only counts them on a dry run); audit `tickets.purged` with the count.
     pub async fn purge_tickets(
         &self,
         created_before: DateTime<Utc>,
@@ -161,6 +155,7 @@ impl Store {
         }
         let mut write = self.begin_write().await?;
         delete_dependents(write.conn(), old.clone()).await?;
+        delete_fingerprints_before(write.conn(), created_before).await?;
         let count = ticket::Entity::delete_many().filter(old).exec(write.conn()).await?.rows_affected;
         let details =
             json!({ "created_before": created_before.to_rfc3339_opts(SecondsFormat::Micros, true), "count": count });
