@@ -8,12 +8,14 @@
 //! - [`intake`]: validate, triage and store one ticket, shared by every way in.
 //! - [`reload`]: hot reload of the routing rules on SIGHUP and on file change, audited.
 //! - [`grpc`]: the thin gRPC services, conversions, error mapping and the server.
+//! - [`client`]: connecting to a running server from Rust (every service's client on one channel).
 //! - [`cli`]: the `helpdesk` subcommands.
 //! - [`config`]: settings from defaults, file and environment.
 //! - [`telemetry`]: logging set-up.
 //! - [`proto`]: code generated from `proto/helpdesk/v1`.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod domain;
 pub mod grpc;

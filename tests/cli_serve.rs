@@ -168,3 +168,24 @@ fn sighup_reloads_the_rules_file() {
     let (code, _) = server.terminate();
     assert_eq!(code, 0);
 }
+
+#[test]
+fn health_answers_for_the_server_and_each_service() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path());
+    let url = format!("http://{}", server.addr);
+    let whole = run(helpdesk(dir.path()).args(["health", "--server", &url]), "");
+    assert_eq!((whole.code, whole.stdout.trim()), (0, "server: SERVING"), "{}", whole.stderr);
+    let one = run(
+        helpdesk(dir.path()).args(["health", "--server", &server.addr, "--service", "helpdesk.v1.AuditService"]),
+        "",
+    );
+    assert_eq!((one.code, one.stdout.trim()), (0, "helpdesk.v1.AuditService: SERVING"), "{}", one.stderr);
+    let unknown = run(helpdesk(dir.path()).args(["health", "--server", &url, "--service", "nope.v1.Nothing"]), "");
+    assert_eq!((unknown.code, unknown.stdout.trim()), (1, "nope.v1.Nothing: unknown to the server"));
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
+    let gone = run(helpdesk(dir.path()).args(["health", "--server", &url, "--timeout", "2"]), "");
+    assert_eq!(gone.code, 2, "{}", gone.stdout);
+    assert!(gone.stderr.contains("cannot connect to the server at"), "{}", gone.stderr);
+}

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use super::{
-    config::ConfigCommand, eval::EvalArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs, train::TrainArgs,
-    triage::TriageArgs,
+    config::ConfigCommand, eval::EvalArgs, health::HealthArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs,
+    train::TrainArgs, triage::TriageArgs,
 };
 
 /// helpdesk: triage helpdesk tickets (gRPC server and command line).
@@ -43,6 +43,8 @@ names, or \"database is up to date\". `helpdesk serve` applies them at start as 
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Ask a running server's health service whether it is serving.
+    Health(HealthArgs),
     /// Check, try and backtest routing rules files.
     #[command(subcommand)]
     Rules(RulesCommand),

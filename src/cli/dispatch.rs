@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Command, config, eval, migrate, rules, serve, stats, train, triage};
+use super::{CliError, Command, config, eval, health, migrate, rules, serve, stats, train, triage};
 use crate::config::Settings;
 
 /// Runs `command`; the exit status is the subcommand's (errors are returned for the caller to print).
@@ -10,6 +10,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
     match command {
         Command::Serve(args) => serve::run(args, settings).await,
         Command::Triage(args) => triage::run(args, &settings).await,
+        Command::Health(args) => health::run(args, &settings).await,
         Command::Migrate => migrate::run(&settings).await,
         Command::Stats(args) => stats::run(args, &settings).await,
         Command::Config(command) => config::run(command, &settings),

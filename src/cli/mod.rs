@@ -5,6 +5,7 @@ pub mod config;
 mod dispatch;
 mod error;
 pub mod eval;
+pub mod health;
 pub mod migrate;
 pub mod rules;
 pub mod serve;

@@ -5,6 +5,7 @@
 use std::{
     collections::BTreeMap,
     io::{self, Write},
+    time::Duration,
 };
 
 use tokio_stream::StreamExt;
@@ -17,6 +18,7 @@ use super::{
 };
 use crate::{
     cli::CliError,
+    client::{connect, target_url},
     domain::{FieldViolation, Limits, validate_draft},
     grpc::{convert::draft_to_proto, request::ACTOR_HEADER},
     proto::{
@@ -24,6 +26,9 @@ use crate::{
         triage_outcome::Outcome as Answer,
     },
 };
+
+/// How long connecting to the server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to a server's BatchTriageService.
 pub struct RemoteTriage {
@@ -41,11 +46,8 @@ impl RemoteTriage {
     /// Connects to the server at `url` (such as `http://127.0.0.1:50051`; `http://` is assumed when
     /// no scheme is given).
     pub async fn connect(url: &str) -> Result<Self, CliError> {
-        let url = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-        let client = BatchTriageServiceClient::connect(url.clone())
-            .await
-            .map_err(|e| CliError::Setup(format!("cannot connect to the server at {url}: {}", causes(&e))))?;
-        Ok(RemoteTriage { client, url })
+        let channel = connect(url, CONNECT_TIMEOUT).await.map_err(|e| CliError::Setup(e.to_string()))?;
+        Ok(RemoteTriage { client: BatchTriageServiceClient::new(channel), url: target_url(url) })
     }
 
     /// Sends every readable record, writes every outcome in record order. Records that could not be
@@ -186,19 +188,4 @@ fn flush<W: Write>(
         *next += 1;
     }
     Ok(())
-}
-
-/// An error with its causes, which tonic keeps out of its own message.
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
