@@ -1,0 +1,53 @@
+"""Python client for the helpdesk-ai gRPC services (package ``helpdesk.v1``).
+
+>>> from helpdesk_client import HelpdeskClient
+>>> with HelpdeskClient("127.0.0.1:50051") as client:   # doctest: +SKIP
+...     result = client.triage({"title": "VPN down", "description": "...",
+...                             "requester_email": "ana@example.com"})
+
+The generated message modules are re-exported for building requests and
+reading responses: ``ticket_pb2`` (Ticket, TriageResult, enums, ...),
+``triage_service_pb2``, ``batch_triage_service_pb2``,
+``ticket_store_service_pb2`` and ``audit_service_pb2``.
+"""
+
+from helpdesk_client._client import HelpdeskClient, TicketLike, to_ticket
+from helpdesk_client._errors import HelpdeskError, HelpdeskValidationError
+from helpdesk_client._generated.helpdesk.v1 import (
+    audit_service_pb2,
+    batch_triage_service_pb2,
+    ticket_pb2,
+    ticket_store_service_pb2,
+    triage_service_pb2,
+)
+from helpdesk_client._generated.helpdesk.v1.ticket_pb2 import (
+    AuditEntry,
+    Category,
+    Priority,
+    Status,
+    Ticket,
+    TriageOutcome,
+    TriageResult,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuditEntry",
+    "Category",
+    "HelpdeskClient",
+    "HelpdeskError",
+    "HelpdeskValidationError",
+    "Priority",
+    "Status",
+    "Ticket",
+    "TicketLike",
+    "TriageOutcome",
+    "TriageResult",
+    "audit_service_pb2",
+    "batch_triage_service_pb2",
+    "ticket_pb2",
+    "ticket_store_service_pb2",
+    "to_ticket",
+    "triage_service_pb2",
+]
