@@ -13,6 +13,7 @@ import {
 } from "./gen/helpdesk/v1/ticket_store_service_pb.js";
 import { TriageService } from "./gen/helpdesk/v1/triage_service_pb.js";
 import { translateError } from "./errors.js";
+import { Health, HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 
 /** A ticket: a `Ticket` message or a plain object with its fields (camelCase, enums as numbers). */
 export type TicketInit = MessageInitShape<typeof TicketSchema>;
@@ -66,6 +67,11 @@ export interface HelpdeskClient {
   listAudit(filters?: ListAuditFilters): AsyncGenerator<AuditEntry>;
   /** TicketStoreService/GetStats: `total` and the maps byStatus, byCategory, byPriority, byQueue. */
   stats(): Promise<GetStatsResponse>;
+  /**
+   * grpc.health.v1.Health/Check: the status name (`SERVING`, `NOT_SERVING`, ...) of the server as a
+   * whole, or of one service such as `helpdesk.v1.TriageService`.
+   */
+  health(service?: string): Promise<string>;
 }
 
 /** Adds `http://` when `baseUrl` is a bare `host:port`. */
@@ -92,6 +98,7 @@ export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOpt
   const batchClient: Client<typeof BatchTriageService> = createClient(BatchTriageService, transport);
   const storeClient: Client<typeof TicketStoreService> = createClient(TicketStoreService, transport);
   const auditClient: Client<typeof AuditService> = createClient(AuditService, transport);
+  const healthClient: Client<typeof Health> = createClient(Health, transport);
 
   async function call<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -161,6 +168,11 @@ export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOpt
 
     stats() {
       return call(() => storeClient.getStats({}));
+    },
+
+    async health(service = "") {
+      const response = await call(() => healthClient.check({ service }));
+      return HealthCheckResponse_ServingStatus[response.status] ?? "UNKNOWN";
     },
   };
 }

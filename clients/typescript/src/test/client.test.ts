@@ -50,6 +50,12 @@ describe("HelpdeskClient", () => {
     await server.stop();
   });
 
+  it("reports health for the server and each service", async () => {
+    assert.equal(await client.health(), "SERVING");
+    assert.equal(await client.health("helpdesk.v1.TriageService"), "SERVING");
+    await assert.rejects(client.health("nope.v1.Nothing"), (error: unknown) => error instanceof Error);
+  });
+
   it("triages a breach to the security queue as critical", async () => {
     const result = await client.triage(BREACH);
     assert.equal(result.queue, "security");
