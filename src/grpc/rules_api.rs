@@ -80,9 +80,7 @@ impl RulesApi {
         let before = current.triage_with(&ticket, &similar, now);
         let after = trial.triage_with(&ticket, &similar, now);
         Ok(proto::TestRulesResponse {
-            changed: before.queue != after.queue
-                || before.priority != after.priority
-                || before.escalation.escalated != after.escalation.escalated,
+            changed: before.decision_differs(&after),
             candidate_result: Some(result_to_proto(&after)),
             current_result: Some(result_to_proto(&before)),
             findings,

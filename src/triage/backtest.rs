@@ -123,7 +123,7 @@ pub fn backtest(
         report.queue_changed += u64::from(queue);
         report.priority_changed += u64::from(priority);
         report.escalation_changed += u64::from(escalation);
-        if queue || priority || escalation {
+        if before.decision_differs(&after) {
             report.changed += 1;
             if report.examples.len() < max_examples {
                 report.examples.push(ChangedDecision {

@@ -188,6 +188,14 @@ pub struct TriageResult {
 }
 
 impl TriageResult {
+    /// Whether `other` decides this ticket differently where it matters to whoever handles it:
+    /// queue, final priority or escalation.
+    pub fn decision_differs(&self, other: &TriageResult) -> bool {
+        self.queue != other.queue
+            || self.priority != other.priority
+            || self.escalation.escalated != other.escalation.escalated
+    }
+
     /// The ticket as this decision leaves it: decided category, final priority, status, queue and the
     /// tags the rules added.
     pub fn settle(&self, mut ticket: Ticket) -> Ticket {

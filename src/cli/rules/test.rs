@@ -107,9 +107,7 @@ pub fn run(args: TestArgs, settings: &Settings) -> Result<ExitCode, CliError> {
         let (current_side, candidate_side, changed) = match ticket {
             Some(t) => {
                 let (before, after) = (current.triage(&t, now), candidate.triage(&t, now));
-                let changed = before.queue != after.queue
-                    || before.priority != after.priority
-                    || before.escalation.escalated != after.escalation.escalated;
+                let changed = before.decision_differs(&after);
                 (Some(Side::from(before)), Some(Side::from(after)), changed)
             }
             None => (None, None, false),
