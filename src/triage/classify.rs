@@ -209,10 +209,16 @@ pub fn predict(title: &str, description: &str) -> Prediction {
 }
 
 /// The category decision for a ticket whose requester gave `given` (or nothing). A category model,
-/// when given and confident (its label a category name), makes the prediction; the lexicon otherwise.
-pub fn classify(title: &str, description: &str, given: Option<Category>, model: Option<&ModelUse>) -> Classification {
+/// when given with the text it reads ([`model_text`]) and confident (its label a category name), makes
+/// the prediction; the lexicon otherwise.
+pub fn classify(
+    title: &str,
+    description: &str,
+    given: Option<Category>,
+    model: Option<(&ModelUse, &str)>,
+) -> Classification {
     let learned = model
-        .and_then(|m| m.predict(&model_text(title, description)))
+        .and_then(|(m, text)| m.predict(text))
         .filter(|(_, _, confident)| *confident)
         .and_then(|(label, confidence, _)| label.parse::<Category>().ok().map(|category| (category, confidence)));
     let (prediction, predicted_by) = match learned {

@@ -90,10 +90,16 @@ impl Triager {
     pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
         let settings = &self.settings;
         let signals = signals::read(&ticket.title, &ticket.description);
-        let classification =
-            classify(&ticket.title, &ticket.description, ticket.category, self.models.category.as_ref());
+        // The text the learned models read, built once for both.
+        let text = if self.models.category.is_some() || self.models.queue.is_some() {
+            model_text(&ticket.title, &ticket.description)
+        } else {
+            String::new()
+        };
+        let category_model = self.models.category.as_ref().map(|m| (m, text.as_str()));
+        let classification = classify(&ticket.title, &ticket.description, ticket.category, category_model);
         let queue_prediction = self.models.queue.as_ref().and_then(|m| {
-            let (queue, confidence, confident) = m.predict(&model_text(&ticket.title, &ticket.description))?;
+            let (queue, confidence, confident) = m.predict(&text)?;
             Some(QueuePrediction { queue, confidence, confident })
         });
         let score = score(ticket, classification.category, &signals, settings, now);
