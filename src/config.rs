@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{Limits, Priority},
+    store::PoolSettings,
+    sweeper::SweepSettings,
     triage::settings::{DuplicateSettings, PriorityBands, ScoreWeights, SlaHours, TriageSettings},
 };
 
@@ -16,6 +18,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("store_type", "HELPDESK_STORE_TYPE"),
     ("store_path", "HELPDESK_STORE_PATH"),
     ("database_url", "HELPDESK_DATABASE_URL"),
+    ("database_pool.size", "HELPDESK_DATABASE_POOL_SIZE"),
+    ("database_pool.connect_timeout_secs", "HELPDESK_DATABASE_CONNECT_TIMEOUT"),
+    ("database_pool.acquire_timeout_secs", "HELPDESK_DATABASE_ACQUIRE_TIMEOUT"),
     ("cache_enabled", "HELPDESK_CACHE_ENABLED"),
     ("cache_ttl", "HELPDESK_CACHE_TTL"),
     ("escalation_threshold_hours", "HELPDESK_ESCALATION_THRESHOLD"),
@@ -29,6 +34,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("rules_path", "HELPDESK_RULES_PATH"),
     ("models.category.path", "HELPDESK_CATEGORY_MODEL"),
     ("models.queue.path", "HELPDESK_QUEUE_MODEL"),
+    ("escalation_sweep.enabled", "HELPDESK_ESCALATION_SWEEP_ENABLED"),
+    ("escalation_sweep.interval_secs", "HELPDESK_ESCALATION_SWEEP_INTERVAL"),
 ];
 
 /// The variable that names a config file when `--config` is not given.
@@ -81,6 +88,8 @@ pub struct Settings {
     pub store_path: PathBuf,
     /// PostgreSQL URL.
     pub database_url: Option<String>,
+    /// PostgreSQL connection pool.
+    pub database_pool: PoolSettings,
     /// Cache triage results.
     pub cache_enabled: bool,
     /// Seconds a cached result lives.
@@ -121,6 +130,8 @@ pub struct Settings {
     pub models: ModelFiles,
     /// Near-duplicate detection.
     pub duplicates: DuplicateSettings,
+    /// The background sweep that escalates ageing tickets.
+    pub escalation_sweep: SweepSettings,
 }
 
 impl Default for Settings {
@@ -129,6 +140,7 @@ impl Default for Settings {
             store_type: StoreType::File,
             store_path: PathBuf::from("./data"),
             database_url: None,
+            database_pool: PoolSettings::default(),
             cache_enabled: true,
             cache_ttl: 3600,
             escalation_threshold_hours: 24.0,
@@ -149,6 +161,7 @@ impl Default for Settings {
             shutdown_grace_secs: 10,
             models: ModelFiles::default(),
             duplicates: DuplicateSettings::default(),
+            escalation_sweep: SweepSettings::default(),
         }
     }
 }
@@ -215,8 +228,20 @@ impl Settings {
         self.listen_addr.parse::<SocketAddr>().map_err(|e| {
             invalid("listen_addr", format!("{:?} is not an address with a port: {e}", self.listen_addr))
         })?;
-        if self.store_type == StoreType::Postgres && self.database_url.as_deref().is_none_or(str::is_empty) {
-            return Err(invalid("database_url", "is required when store_type is postgres"));
+        match self.database_url.as_deref() {
+            None | Some("") if self.store_type == StoreType::Postgres => {
+                return Err(invalid("database_url", "is required when store_type is postgres"));
+            }
+            Some(url) if !(url.is_empty() || url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
+                return Err(invalid("database_url", "must start with postgres:// or postgresql://"));
+            }
+            _ => {}
+        }
+        if let Some(problem) = self.database_pool.problem() {
+            return Err(invalid("database_pool", problem));
+        }
+        if let Some(problem) = self.escalation_sweep.problem() {
+            return Err(invalid("escalation_sweep", problem));
         }
         if self.max_ticket_title_length == 0 {
             return Err(invalid("max_ticket_title_length", "must be at least 1"));

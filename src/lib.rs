@@ -6,6 +6,7 @@
 //! - [`learn`]: text classifiers trained on past tickets (training, evaluation, model files).
 //! - [`store`]: the database layer (sea-orm entities, migrations, the repository).
 //! - [`intake`]: validate, triage and store one ticket, shared by every way in.
+//! - [`sweeper`]: the periodic escalation of ageing tickets, one sweeping instance at a time.
 //! - [`reload`]: hot reload of the routing rules on SIGHUP and on file change, audited.
 //! - [`grpc`]: the thin gRPC services, conversions, error mapping and the server.
 //! - [`client`]: connecting to a running server from Rust (every service's client on one channel).
@@ -23,6 +24,7 @@ pub mod intake;
 pub mod learn;
 pub mod reload;
 pub mod store;
+pub mod sweeper;
 pub mod telemetry;
 pub mod triage;
 

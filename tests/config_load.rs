@@ -19,6 +19,11 @@ fn sample(key: &str) -> (&'static str, Value) {
         "store_type" => ("memory", json!("memory")),
         "store_path" => ("/srv/helpdesk", json!("/srv/helpdesk")),
         "database_url" => ("postgres://helpdesk@db/helpdesk", json!("postgres://helpdesk@db/helpdesk")),
+        "database_pool.size" => ("24", json!(24)),
+        "database_pool.connect_timeout_secs" => ("3", json!(3)),
+        "database_pool.acquire_timeout_secs" => ("7", json!(7)),
+        "escalation_sweep.enabled" => ("false", json!(false)),
+        "escalation_sweep.interval_secs" => ("30", json!(30)),
         "cache_enabled" => ("false", json!(false)),
         "cache_ttl" => ("60", json!(60)),
         "escalation_threshold_hours" => ("12.5", json!(12.5)),
@@ -105,6 +110,9 @@ fn unknown_keys_and_bad_values_are_refused_naming_the_key() {
         ("ttl.json", r#"{"cache_ttl": "soon"}"#, "cache_ttl"),
         ("priority.json", r#"{"default_priority": "urgent"}"#, "default_priority"),
         ("listen.yaml", "listen_addr: nowhere\n", "listen_addr"),
+        ("pool.json", r#"{"database_pool": {"size": 1}}"#, "database_pool"),
+        ("url.json", r#"{"store_type": "postgres", "database_url": "mysql://db/helpdesk"}"#, "database_url"),
+        ("sweep.yaml", "escalation_sweep:\n  interval_secs: 600\n  lease_secs: 60\n", "escalation_sweep"),
     ];
     for (name, text, key) in cases {
         let path = dir.path().join(name);

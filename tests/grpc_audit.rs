@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{spawn_app, ticket, triage};
+use common::{Backend, spawn_app_on, ticket, triage};
 use helpdesk_ai::proto::{
     ExportAuditEntriesRequest, ListAuditEntriesRequest, PurgeAuditEntriesRequest, VerifyAuditChainRequest,
     WatchAuditEntriesRequest,
@@ -13,9 +13,8 @@ use prost_types::Timestamp;
 use tokio_stream::StreamExt;
 use tonic::{Code, Request};
 
-#[tokio::test]
-async fn every_triage_leaves_one_entry_listed_newest_first() {
-    let mut app = spawn_app().await;
+async fn every_triage_leaves_one_entry_listed_newest_first(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut ids = Vec::new();
     for i in 0..3 {
         let mut request = Request::new(helpdesk_ai::proto::TriageTicketRequest {
@@ -64,9 +63,8 @@ async fn every_triage_leaves_one_entry_listed_newest_first() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn watch_sees_entries_written_after_it_started() {
-    let mut app = spawn_app().await;
+async fn watch_sees_entries_written_after_it_started(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     triage(&mut app, ticket("Before the watch", "Not to be seen")).await;
     let mut watch =
         app.audit.watch_audit_entries(WatchAuditEntriesRequest::default()).await.expect("watch").into_inner();
@@ -84,9 +82,8 @@ async fn watch_sees_entries_written_after_it_started() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn export_then_purge_keeps_the_chain_verifiable() {
-    let mut app = spawn_app().await;
+async fn export_then_purge_keeps_the_chain_verifiable(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     for i in 0..5 {
         triage(&mut app, ticket(&format!("Ticket {i}"), "Details")).await;
     }
@@ -130,9 +127,8 @@ async fn export_then_purge_keeps_the_chain_verifiable() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_watch_outlives_the_request_timeout() {
-    let settings = helpdesk_ai::config::Settings { request_timeout_secs: 1, ..common::settings() };
+async fn a_watch_outlives_the_request_timeout(backend: Backend) {
+    let settings = helpdesk_ai::config::Settings { request_timeout_secs: 1, ..backend.settings() };
     let mut app = common::spawn_with(settings, None).await;
     let mut watch =
         app.audit.watch_audit_entries(WatchAuditEntriesRequest::default()).await.expect("watch").into_inner();
@@ -168,3 +164,10 @@ async fn verify_names_the_first_entry_changed_behind_the_service() {
     assert!(!report.reason.is_empty());
     app.shutdown().await;
 }
+
+on_every_backend!(
+    every_triage_leaves_one_entry_listed_newest_first,
+    watch_sees_entries_written_after_it_started,
+    export_then_purge_keeps_the_chain_verifiable,
+    a_watch_outlives_the_request_timeout
+);

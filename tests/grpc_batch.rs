@@ -2,14 +2,13 @@
 
 mod common;
 
-use common::{spawn_app, ticket};
+use common::{Backend, spawn_app_on, ticket};
 use helpdesk_ai::proto::{self, BatchTriageRequest, GetStatsRequest, StreamTriageRequest, triage_outcome::Outcome};
 use tokio_stream::StreamExt;
 use tonic::Code;
 
-#[tokio::test]
-async fn a_batch_answers_every_item_in_order() {
-    let mut app = spawn_app().await;
+async fn a_batch_answers_every_item_in_order(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let tickets = vec![
         ticket("Refund please", "I was charged twice for my subscription"),
         proto::Ticket { title: "No e-mail".into(), description: "x".into(), ..Default::default() },
@@ -29,18 +28,16 @@ async fn a_batch_answers_every_item_in_order() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_oversized_batch_is_refused() {
-    let mut app = spawn_app().await;
+async fn an_oversized_batch_is_refused(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let tickets = vec![ticket("t", "d"); 1001];
     let err = app.batch.batch_triage(BatchTriageRequest { tickets, dry_run: true }).await.expect_err("too many");
     assert_eq!(err.code(), Code::InvalidArgument);
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_stream_of_a_thousand_tickets_is_answered_item_by_item() {
-    let mut app = spawn_app().await;
+async fn a_stream_of_a_thousand_tickets_is_answered_item_by_item(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let bad = |i: usize| i % 97 == 13;
     let items: Vec<StreamTriageRequest> = (0..1000)
         .map(|i| {
@@ -79,9 +76,8 @@ async fn a_stream_of_a_thousand_tickets_is_answered_item_by_item() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_taken_ticket_id_fails_only_its_own_item() {
-    let mut app = spawn_app().await;
+async fn a_taken_ticket_id_fails_only_its_own_item(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let with_id = |id: &str| {
         let mut t = ticket("Duplicate?", "Same id twice");
         t.ticket_id = id.into();
@@ -103,9 +99,8 @@ async fn a_taken_ticket_id_fails_only_its_own_item() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_client_that_stops_reading_holds_the_stream_back() {
-    let mut app = spawn_app().await;
+async fn a_client_that_stops_reading_holds_the_stream_back(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let total = 1_200;
     let items = (0..total).map(|i| StreamTriageRequest {
         ticket: Some(ticket(&format!("Flood {i}"), "A client that sends far more than it reads")),
@@ -148,3 +143,11 @@ async fn a_client_that_stops_reading_holds_the_stream_back() {
     assert_eq!(stats.total, total as u64);
     app.shutdown().await;
 }
+
+on_every_backend!(
+    a_batch_answers_every_item_in_order,
+    an_oversized_batch_is_refused,
+    a_stream_of_a_thousand_tickets_is_answered_item_by_item,
+    a_taken_ticket_id_fails_only_its_own_item,
+    a_client_that_stops_reading_holds_the_stream_back
+);

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{TestApp, settings, spawn_app, spawn_on_file, spawn_with, ticket, triage};
+use common::{Backend, TestApp, settings, spawn_app_on, spawn_on_file, spawn_with, ticket, triage};
 use helpdesk_ai::{
     config::Settings,
     proto::{
@@ -72,9 +72,8 @@ async fn a_near_copy_lists_the_first_report(mut app: TestApp) {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_near_copy_from_another_requester_lists_the_first_report() {
-    a_near_copy_lists_the_first_report(spawn_app().await).await;
+async fn a_near_copy_from_another_requester_lists_the_first_report(backend: Backend) {
+    a_near_copy_lists_the_first_report(spawn_app_on(&backend).await).await;
 }
 
 #[tokio::test]
@@ -83,9 +82,8 @@ async fn a_near_copy_is_found_in_a_sqlite_file_too() {
     a_near_copy_lists_the_first_report(spawn_on_file(dir.path()).await).await;
 }
 
-#[tokio::test]
-async fn only_reports_inside_the_window_are_listed() {
-    let mut app = spawn_app().await;
+async fn only_reports_inside_the_window_are_listed(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let old = proto::Ticket { created_at: hours_ago(100), ..report("ana@example.com", TITLE, TEXT) };
     let old = triage(&mut app, old).await.ticket.expect("ticket").ticket_id;
     let recent = proto::Ticket { created_at: hours_ago(10), ..report("bob@example.com", TITLE, TEXT) };
@@ -98,9 +96,8 @@ async fn only_reports_inside_the_window_are_listed() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_batch_finds_copies_among_its_own_items() {
-    let mut app = spawn_app().await;
+async fn a_batch_finds_copies_among_its_own_items(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let tickets = vec![report("ana@example.com", TITLE, TEXT), printer(), report("bob@example.com", COPY_TITLE, COPY)];
     let request = BatchTriageRequest { tickets, dry_run: false };
     let response = app.batch.batch_triage(request).await.expect("batch").into_inner();
@@ -121,9 +118,8 @@ async fn a_batch_finds_copies_among_its_own_items() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_stream_finds_copies_but_not_its_dry_runs() {
-    let mut app = spawn_app().await;
+async fn a_stream_finds_copies_but_not_its_dry_runs(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let items = [(TITLE, TEXT, false), (COPY_TITLE, COPY, true), (TITLE, TEXT, false)];
     let requests: Vec<StreamTriageRequest> = items
         .iter()
@@ -152,9 +148,8 @@ async fn a_stream_finds_copies_but_not_its_dry_runs() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_dry_run_finds_duplicates_and_stores_nothing() {
-    let mut app = spawn_app().await;
+async fn a_dry_run_finds_duplicates_and_stores_nothing(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let first = result_of(&mut app, report("ana@example.com", TITLE, TEXT)).await.ticket_id;
     for _ in 0..2 {
         let request = TriageTicketRequest {
@@ -170,9 +165,8 @@ async fn a_dry_run_finds_duplicates_and_stores_nothing() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_deleted_ticket_is_no_longer_listed() {
-    let mut app = spawn_app().await;
+async fn a_deleted_ticket_is_no_longer_listed(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let first = result_of(&mut app, report("ana@example.com", TITLE, TEXT)).await.ticket_id;
     app.tickets.delete_ticket(DeleteTicketRequest { ticket_id: first }).await.expect("deleted");
     let copy = result_of(&mut app, report("bob@example.com", COPY_TITLE, COPY)).await;
@@ -180,10 +174,9 @@ async fn a_deleted_ticket_is_no_longer_listed() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn settings_decide_the_threshold_the_limit_and_whether_to_look_at_all() {
+async fn settings_decide_the_threshold_the_limit_and_whether_to_look_at_all(backend: Backend) {
     let strict = DuplicateSettings { min_similarity: 1.0, max_results: 1, ..DuplicateSettings::default() };
-    let mut app = spawn_with(Settings { duplicates: strict, ..settings() }, None).await;
+    let mut app = spawn_with(Settings { duplicates: strict, ..backend.settings() }, None).await;
     let first = result_of(&mut app, report("ana@example.com", TITLE, TEXT)).await.ticket_id;
     let second = result_of(&mut app, report("bob@example.com", TITLE, TEXT)).await.ticket_id;
     assert!(result_of(&mut app, report("cy@example.com", COPY_TITLE, COPY)).await.similar_tickets.is_empty());
@@ -198,3 +191,13 @@ async fn settings_decide_the_threshold_the_limit_and_whether_to_look_at_all() {
     assert!(result_of(&mut app, report("bob@example.com", TITLE, TEXT)).await.similar_tickets.is_empty());
     app.shutdown().await;
 }
+
+on_every_backend!(
+    a_near_copy_from_another_requester_lists_the_first_report,
+    only_reports_inside_the_window_are_listed,
+    a_batch_finds_copies_among_its_own_items,
+    a_stream_finds_copies_but_not_its_dry_runs,
+    a_dry_run_finds_duplicates_and_stores_nothing,
+    a_deleted_ticket_is_no_longer_listed,
+    settings_decide_the_threshold_the_limit_and_whether_to_look_at_all
+);

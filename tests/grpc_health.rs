@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{spawn_app, spawn_on_file, ticket, triage};
+use common::{Backend, spawn_app_on, spawn_on_file, ticket, triage};
 use helpdesk_ai::proto::{GetStatsRequest, ListTicketsRequest};
 use tokio_stream::StreamExt;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
@@ -21,9 +21,8 @@ const SERVICES: [&str; 4] = [
     "helpdesk.v1.AuditService",
 ];
 
-#[tokio::test]
-async fn every_service_reports_serving() {
-    let app = spawn_app().await;
+async fn every_service_reports_serving(backend: Backend) {
+    let app = spawn_app_on(&backend).await;
     let mut health = HealthClient::new(app.channel.clone());
     for service in SERVICES.iter().copied().chain([""]) {
         let status =
@@ -35,9 +34,8 @@ async fn every_service_reports_serving() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn reflection_lists_exactly_the_public_services() {
-    let app = spawn_app().await;
+async fn reflection_lists_exactly_the_public_services(backend: Backend) {
+    let app = spawn_app_on(&backend).await;
     let mut reflection = ServerReflectionClient::new(app.channel.clone());
     let request = ServerReflectionRequest {
         host: String::new(),
@@ -56,9 +54,8 @@ async fn reflection_lists_exactly_the_public_services() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn shutdown_turns_health_not_serving_first() {
-    let mut app = spawn_app().await;
+async fn shutdown_turns_health_not_serving_first(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut health = HealthClient::new(app.channel.clone());
     let mut watch = health
         .watch(HealthCheckRequest { service: "helpdesk.v1.TriageService".into() })
@@ -77,9 +74,8 @@ async fn shutdown_turns_health_not_serving_first() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn health_turns_not_serving_when_the_database_stops_answering() {
-    let app = spawn_app().await;
+async fn health_turns_not_serving_when_the_database_stops_answering(backend: Backend) {
+    let app = spawn_app_on(&backend).await;
     let mut health = HealthClient::new(app.channel.clone());
     let mut watch = health.watch(HealthCheckRequest { service: String::new() }).await.expect("watch").into_inner();
     assert_eq!(watch.next().await.expect("status").expect("ok").status, ServingStatus::Serving as i32);
@@ -121,3 +117,10 @@ async fn tickets_survive_a_restart_on_a_file_store() {
     assert_eq!(found, ids);
     app.shutdown().await;
 }
+
+on_every_backend!(
+    every_service_reports_serving,
+    reflection_lists_exactly_the_public_services,
+    shutdown_turns_health_not_serving_first,
+    health_turns_not_serving_when_the_database_stops_answering
+);

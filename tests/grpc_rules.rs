@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestApp, settings, spawn_app, spawn_with, ticket, triage, violation_fields};
+use common::{Backend, TestApp, spawn_app_on, spawn_with, ticket, triage, violation_fields};
 use helpdesk_ai::{
     proto::{self, CandidateRules, RulesFormat},
     triage::RuleSet,
@@ -26,9 +26,8 @@ fn rules(text: &str) -> Option<CandidateRules> {
     Some(CandidateRules { text: text.into(), format: RulesFormat::Yaml as i32 })
 }
 
-#[tokio::test]
-async fn get_rules_names_the_rules_in_force() {
-    let mut app = spawn_app().await;
+async fn get_rules_names_the_rules_in_force(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let got = app.triage.get_rules(proto::GetRulesRequest {}).await.expect("get rules").into_inner();
     let builtin = RuleSet::builtin();
     assert_eq!(got.version, builtin.version());
@@ -41,9 +40,8 @@ async fn get_rules_names_the_rules_in_force() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn check_rules_reports_errors_and_warnings_without_failing() {
-    let mut app = spawn_app().await;
+async fn check_rules_reports_errors_and_warnings_without_failing(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let ok =
         app.triage.check_rules(proto::CheckRulesRequest { rules: rules(CANDIDATE) }).await.expect("check").into_inner();
     assert!(ok.valid);
@@ -65,9 +63,8 @@ async fn check_rules_reports_errors_and_warnings_without_failing() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn test_rules_compares_candidate_and_current_and_stores_nothing() {
-    let mut app = spawn_app().await;
+async fn test_rules_compares_candidate_and_current_and_stores_nothing(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let request = proto::TestRulesRequest {
         rules: rules(CANDIDATE),
         ticket: Some(ticket("Refund for double charge", "We were charged twice on invoice 2026-118.")),
@@ -95,9 +92,8 @@ async fn test_rules_compares_candidate_and_current_and_stores_nothing() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn backtest_counts_changed_decisions_over_stored_tickets() {
-    let mut app = spawn_app().await;
+async fn backtest_counts_changed_decisions_over_stored_tickets(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     triage(&mut app, ticket("Refund for double charge", "We were charged twice on invoice 2026-118.")).await;
     triage(&mut app, ticket("Refund please", "I want a refund for the annual plan.")).await;
     triage(&mut app, ticket("Question about opening hours", "When is your office open on holidays?")).await;
@@ -138,13 +134,13 @@ async fn audit_actions(app: &mut TestApp) -> Vec<(String, String)> {
     listed.into_inner().entries.into_iter().map(|e| (e.action, e.details_json)).collect()
 }
 
-#[tokio::test]
-async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited() {
+async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited(backend: Backend) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("rules.yaml");
     std::fs::write(&path, "name: first\ndefault_queue: queue-one\nrules: []\n").expect("write rules");
     let mut app =
-        spawn_with(helpdesk_ai::config::Settings { rules_path: Some(path.clone()), ..settings() }, Some(dir)).await;
+        spawn_with(helpdesk_ai::config::Settings { rules_path: Some(path.clone()), ..backend.settings() }, Some(dir))
+            .await;
     let first = app.triage.get_rules(proto::GetRulesRequest {}).await.expect("get").into_inner();
     assert!(first.version.starts_with("first@"));
     assert_eq!(first.source, path.display().to_string());
@@ -183,9 +179,8 @@ async fn a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn test_rules_sees_the_near_duplicates_of_the_ticket() {
-    let mut app = spawn_app().await;
+async fn test_rules_sees_the_near_duplicates_of_the_ticket(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let text =
         "The VPN gateway in the Berlin office drops every connection after about five minutes since this morning.";
     triage(&mut app, ticket("VPN keeps dropping in Berlin", text)).await;
@@ -200,3 +195,12 @@ async fn test_rules_sees_the_near_duplicates_of_the_ticket() {
     assert!(after.similar_tickets[0].similarity >= 0.8);
     app.shutdown().await;
 }
+
+on_every_backend!(
+    get_rules_names_the_rules_in_force,
+    check_rules_reports_errors_and_warnings_without_failing,
+    test_rules_compares_candidate_and_current_and_stores_nothing,
+    backtest_counts_changed_decisions_over_stored_tickets,
+    a_changed_rules_file_is_reloaded_and_a_bad_one_refused_both_audited,
+    test_rules_sees_the_near_duplicates_of_the_ticket
+);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{spawn_app, ticket, triage, violation_fields};
+use common::{Backend, spawn_app_on, ticket, triage, violation_fields};
 use helpdesk_ai::proto::{
     self, CreateTicketRequest, DeleteTicketRequest, GetStatsRequest, GetTicketRequest, ListTicketsRequest,
     PurgeTicketsRequest, UpdateTicketRequest,
@@ -15,9 +15,8 @@ fn mask(paths: &[&str]) -> Option<FieldMask> {
     Some(FieldMask { paths: paths.iter().map(|p| p.to_string()).collect() })
 }
 
-#[tokio::test]
-async fn create_get_update_delete() {
-    let mut app = spawn_app().await;
+async fn create_get_update_delete(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let created = app
         .tickets
         .create_ticket(CreateTicketRequest { ticket: Some(ticket("Laptop slow", "My laptop takes ages to boot")) })
@@ -69,9 +68,8 @@ async fn create_get_update_delete() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn listing_pages_through_every_ticket_once_with_filters() {
-    let mut app = spawn_app().await;
+async fn listing_pages_through_every_ticket_once_with_filters(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut billing = 0;
     for i in 0..23 {
         let mut t = ticket(&format!("Ticket {i}"), "Please look at this");
@@ -150,9 +148,8 @@ async fn listing_pages_through_every_ticket_once_with_filters() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn purging_removes_tickets_created_before_the_cutoff() {
-    let mut app = spawn_app().await;
+async fn purging_removes_tickets_created_before_the_cutoff(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut old = ticket("Old ticket", "From long ago");
     old.created_at = Some(Timestamp { seconds: 1_600_000_000, nanos: 0 });
     triage(&mut app, old).await;
@@ -178,3 +175,9 @@ async fn purging_removes_tickets_created_before_the_cutoff() {
     assert_eq!(violation_fields(&err), ["created_before"]);
     app.shutdown().await;
 }
+
+on_every_backend!(
+    create_get_update_delete,
+    listing_pages_through_every_ticket_once_with_filters,
+    purging_removes_tickets_created_before_the_cutoff
+);

@@ -2,13 +2,12 @@
 
 mod common;
 
-use common::{spawn_app, ticket, triage, violation_fields};
+use common::{Backend, spawn_app_on, ticket, triage, violation_fields};
 use helpdesk_ai::proto::{self, GetStatsRequest, GetTicketRequest, TriageTicketRequest};
 use tonic::Code;
 
-#[tokio::test]
-async fn a_ticket_is_triaged_stored_and_explained() {
-    let mut app = spawn_app().await;
+async fn a_ticket_is_triaged_stored_and_explained(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut t = ticket(
         "Production database outage",
         "Our production database is down for all users since 09:00. Data loss feared.",
@@ -50,9 +49,8 @@ async fn a_ticket_is_triaged_stored_and_explained() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_security_ticket_goes_to_the_security_queue() {
-    let mut app = spawn_app().await;
+async fn a_security_ticket_goes_to_the_security_queue(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut t = ticket(
         "Suspicious login from unknown country",
         "We think an attacker breached an admin account; phishing suspected.",
@@ -64,9 +62,8 @@ async fn a_security_ticket_goes_to_the_security_queue() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_dry_run_stores_nothing() {
-    let mut app = spawn_app().await;
+async fn a_dry_run_stores_nothing(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let request = TriageTicketRequest {
         ticket: Some(ticket("Invoice wrong", "We were charged twice")),
         dry_run: true,
@@ -81,9 +78,8 @@ async fn a_dry_run_stores_nothing() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_retry_with_the_same_request_id_returns_the_first_answer() {
-    let mut app = spawn_app().await;
+async fn a_retry_with_the_same_request_id_returns_the_first_answer(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let request = TriageTicketRequest {
         ticket: Some(ticket("VPN down", "Cannot connect to the VPN")),
         request_id: "req-42".into(),
@@ -99,9 +95,8 @@ async fn a_retry_with_the_same_request_id_returns_the_first_answer() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn every_violation_comes_back_with_its_field_path() {
-    let mut app = spawn_app().await;
+async fn every_violation_comes_back_with_its_field_path(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let bad = proto::Ticket {
         ticket_id: "TKT-bad".into(),
         title: "".into(),
@@ -139,9 +134,8 @@ async fn every_violation_comes_back_with_its_field_path() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_ticket_id_cannot_be_stored_twice() {
-    let mut app = spawn_app().await;
+async fn a_ticket_id_cannot_be_stored_twice(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
     let mut t = ticket("Printer jam", "The printer on floor 3 jams");
     t.ticket_id = "TKT-20261127-AAAA1111".into();
     triage(&mut app, t.clone()).await;
@@ -182,3 +176,12 @@ then = { queue = "hr-payroll", add_tags = ["payroll"] }
     assert_eq!((other.queue.as_str(), other.matched_rule.as_str()), ("front-desk", "default"));
     app.shutdown().await;
 }
+
+on_every_backend!(
+    a_ticket_is_triaged_stored_and_explained,
+    a_security_ticket_goes_to_the_security_queue,
+    a_dry_run_stores_nothing,
+    a_retry_with_the_same_request_id_returns_the_first_answer,
+    every_violation_comes_back_with_its_field_path,
+    a_ticket_id_cannot_be_stored_twice
+);

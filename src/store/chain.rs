@@ -2,8 +2,8 @@
 //! entries get consecutive sequences and linked hashes, and subscribers hear about each commit.
 
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait, sea_query::Expr,
 };
 
 use super::{
@@ -110,6 +110,15 @@ impl Store {
                 .filter(Head::Id.eq(HEAD_ID))
                 .exec(&txn)
                 .await?;
+        }
+        if appended && txn.get_database_backend() == DbBackend::Postgres {
+            // Delivered to every listening instance when (and only if) the transaction commits.
+            let notify = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [super::postgres::AUDIT_CHANNEL.into(), head.last_sequence.to_string().into()],
+            );
+            txn.execute_raw(notify).await?;
         }
         txn.commit().await?;
         if appended {

@@ -1,9 +1,9 @@
-//! Opening the store: the SQLite pool (memory or file), migrations, health pings and closing.
+//! Opening the store: the SQLite pool (memory or file) or PostgreSQL, migrations, health pings and closing.
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sea_orm::{
-    DatabaseConnection, DbErr, EntityTrait, QuerySelect, RuntimeErr, SqlxSqliteConnector,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect, RuntimeErr, SqlxSqliteConnector,
     sqlx::{
         self, ConnectOptions as _,
         sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -12,7 +12,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::watch;
 
-use super::{entities::audit_chain, error::StoreError, migrations::Migrator};
+use super::{entities::audit_chain, error::StoreError, migrations::Migrator, postgres};
 use crate::config::{Settings, StoreType};
 
 /// How long a writer waits for SQLite's write lock before giving up.
@@ -48,9 +48,8 @@ impl Store {
             StoreType::Memory => memory_pool().await?,
             StoreType::File => file_pool(&settings.store_path).await?,
             StoreType::Postgres => {
-                return Err(StoreError::FailedPrecondition(
-                    "PostgreSQL support is not built in yet; set store_type to \"file\" or \"memory\"".into(),
-                ));
+                let url = settings.database_url.as_deref().unwrap_or_default();
+                postgres::pool(url, &settings.database_pool).await?
             }
         };
         Store::open(db).await
@@ -70,11 +69,27 @@ impl Store {
         }
         let last = store.last_audit_sequence().await?;
         store.audit_committed.send_replace(last);
+        if store.db.get_database_backend() == DbBackend::Postgres {
+            postgres::listen_for_audit_commits(&store.db, &store.audit_committed).await?;
+        }
         Ok((store, applied))
     }
 
-    /// Applies pending migrations; returns the names of those applied now.
+    /// Applies pending migrations; returns the names of those applied now. On PostgreSQL an advisory
+    /// lock makes instances that start together migrate one after the other.
     pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let lock = match self.db.get_database_backend() {
+            DbBackend::Postgres => Some(postgres::MigrationLock::acquire(&self.db).await?),
+            _ => None,
+        };
+        let migrated = self.migrate_unlocked().await;
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        migrated
+    }
+
+    async fn migrate_unlocked(&self) -> Result<Vec<String>, StoreError> {
         let pending = Migrator::get_pending_migrations(&self.db).await?;
         let names: Vec<String> = pending.iter().map(|m| m.name().to_owned()).collect();
         if !names.is_empty() {
@@ -155,6 +170,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::Category,
+        store::PoolSettings,
         store::testing::{at, result, ticket, triaged},
     };
 
@@ -210,7 +226,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn memory_stores_are_separate_and_postgres_is_refused_clearly() {
+    async fn memory_stores_are_separate_and_an_unreachable_postgres_is_unavailable() {
         let a =
             Store::connect(&Settings { store_type: StoreType::Memory, ..Settings::default() }).await.expect("memory");
         let b = Store::open_memory().await.expect("memory");
@@ -218,10 +234,15 @@ mod tests {
         assert_eq!(b.stats().await.expect("stats").total, 0);
         let settings = Settings {
             store_type: StoreType::Postgres,
-            database_url: Some("postgres://db/helpdesk".into()),
+            database_url: Some("postgres://helpdesk:s3cret@127.0.0.1:1/helpdesk".into()),
+            database_pool: PoolSettings { connect_timeout_secs: 1, ..PoolSettings::default() },
             ..Settings::default()
         };
-        let err = Store::connect(&settings).await.expect_err("not built in");
-        assert!(err.to_string().contains("PostgreSQL support is not built in yet"), "{err}");
+        let err = Store::connect(&settings).await.expect_err("nothing listens on port 1");
+        assert!(err.is_unavailable(), "{err:?}");
+        assert_eq!(err.to_string(), "the database is unavailable");
+        let settings = Settings { database_url: Some("postgres://h:notaport/db".into()), ..settings };
+        let err = Store::connect(&settings).await.expect_err("not a PostgreSQL URL");
+        assert_eq!(err.to_string(), "database_url is not a valid PostgreSQL URL");
     }
 }

@@ -11,8 +11,10 @@ mod error;
 mod listing;
 pub mod migrations;
 mod paging;
+mod postgres;
 mod replay;
 mod rows;
+mod settings;
 mod stats;
 #[cfg(test)]
 mod testing;
@@ -26,6 +28,7 @@ pub use duplicates::{MAX_CANDIDATES, SimilarQuery};
 pub use error::StoreError;
 pub use listing::TicketFilter;
 pub use paging::{Page, PageRequest};
+pub use settings::PoolSettings;
 pub use stats::TicketStats;
 pub use triage::StoredTriage;
 pub use verify::ChainReport;

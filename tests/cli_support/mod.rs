@@ -8,6 +8,10 @@ use std::{
     process::{Command, Stdio},
 };
 
+mod server;
+#[allow(unused_imports)]
+pub use server::Server;
+
 /// The `helpdesk` binary, run in `dir`, with no inherited HELPDESK_* variables, the store in memory
 /// (its path inside `dir` all the same) and quiet logs.
 pub fn helpdesk(dir: &Path) -> Command {

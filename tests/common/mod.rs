@@ -16,6 +16,9 @@ use helpdesk_ai::{
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
 
+pub mod backend;
+pub use backend::Backend;
+
 /// A running server and clients connected to it.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -38,6 +41,11 @@ pub fn settings() -> Settings {
 /// A server on a fresh in-memory database.
 pub async fn spawn_app() -> TestApp {
     spawn_with(settings(), None).await
+}
+
+/// A server on a fresh database of `backend`.
+pub async fn spawn_app_on(backend: &Backend) -> TestApp {
+    spawn_with(backend.settings(), None).await
 }
 
 /// A server on a SQLite file under `dir`.

@@ -1,0 +1,136 @@
+//! The PostgreSQL pool and the advisory lock that lets several instances start at once: the first one
+//! migrates while the others wait, then find nothing left to do.
+
+use std::{str::FromStr, sync::Arc};
+
+use sea_orm::{
+    DatabaseConnection, DbErr, RuntimeErr, SqlxPostgresConnector,
+    sqlx::{
+        self, ConnectOptions as _, Postgres,
+        pool::PoolConnection,
+        postgres::{PgConnectOptions, PgListener, PgPoolOptions},
+    },
+};
+use tokio::sync::watch;
+
+use super::{error::StoreError, settings::PoolSettings};
+
+/// The advisory lock key migrations run under ("helpdesk" in ASCII); the same in every instance.
+const MIGRATION_LOCK_KEY: i64 = 0x6865_6c70_6465_736b;
+
+/// Opens a pool on `url` and checks that the database answers within the connect timeout.
+pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, StoreError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| {
+            // The URL may hold a password: say what is wrong without echoing it.
+            tracing::error!(error = %redacted(&e), "store: database_url is not a valid PostgreSQL URL");
+            StoreError::FailedPrecondition("database_url is not a valid PostgreSQL URL".into())
+        })?
+        .application_name("helpdesk")
+        .disable_statement_logging();
+    let target = format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("?"));
+    let connecting = PgPoolOptions::new()
+        .max_connections(settings.size)
+        .min_connections(settings.min_idle)
+        .acquire_timeout(settings.acquire_timeout())
+        .idle_timeout(settings.idle_timeout())
+        .connect_with(options);
+    let pool = match tokio::time::timeout(settings.connect_timeout(), connecting).await {
+        Ok(Ok(pool)) => pool,
+        Ok(Err(e)) => {
+            tracing::error!(%target, error = %e, "store: cannot connect to PostgreSQL");
+            return Err(unavailable(e));
+        }
+        Err(_) => {
+            tracing::error!(%target, timeout_secs = settings.connect_timeout_secs, "store: PostgreSQL did not answer in time");
+            return Err(unavailable(sqlx::Error::PoolTimedOut));
+        }
+    };
+    tracing::info!(%target, pool_size = settings.size, "store: connected to PostgreSQL");
+    Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+}
+
+/// A session-level advisory lock held on its own connection while migrations run on others. The
+/// connection is closed rather than returned to the pool, so the lock cannot outlive this value even
+/// when unlocking fails.
+pub(super) struct MigrationLock {
+    conn: PoolConnection<Postgres>,
+}
+
+impl MigrationLock {
+    /// Waits until no other instance is migrating this database, then holds the lock.
+    pub(super) async fn acquire(db: &DatabaseConnection) -> Result<MigrationLock, StoreError> {
+        let mut conn = db.get_postgres_connection_pool().acquire().await.map_err(unavailable)?;
+        conn.close_on_drop();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(MigrationLock { conn })
+    }
+
+    /// Lets the next instance in.
+    pub(super) async fn release(mut self) {
+        if let Err(e) =
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *self.conn).await
+        {
+            tracing::warn!(error = %e, "store: releasing the migration lock failed; closing its connection releases it");
+        }
+    }
+}
+
+/// The channel every instance notifies, in the committing transaction, with the last audit sequence.
+pub(super) const AUDIT_CHANNEL: &str = "helpdesk_audit";
+
+/// Listens on [`AUDIT_CHANNEL`] so this instance's audit watchers hear about entries committed by
+/// other instances at once (they also poll, so a lost notification only delays them). The task ends
+/// when every clone of the store is gone or the pool is closed.
+pub(super) async fn listen_for_audit_commits(
+    db: &DatabaseConnection,
+    committed: &Arc<watch::Sender<i64>>,
+) -> Result<(), StoreError> {
+    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await.map_err(unavailable)?;
+    listener.listen(AUDIT_CHANNEL).await.map_err(unavailable)?;
+    let committed = Arc::downgrade(committed);
+    tokio::spawn(async move {
+        loop {
+            let sequence = match listener.try_recv().await {
+                Ok(Some(note)) => note.payload().parse::<i64>().ok(),
+                // The connection was lost and is re-established; entries may have been missed meanwhile.
+                Ok(None) => Some(i64::MAX),
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "store: audit notifications interrupted; watchers fall back to polling");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    None
+                }
+            };
+            let Some(sender) = committed.upgrade() else { return };
+            if let Some(sequence) = sequence {
+                sender.send_if_modified(|seen| {
+                    // After a reconnect, wake the watchers without claiming a sequence.
+                    let newer = sequence > *seen;
+                    if newer && sequence != i64::MAX {
+                        *seen = sequence;
+                    }
+                    newer
+                });
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The error text without anything that looks like the URL's credentials.
+fn redacted(err: &sqlx::Error) -> String {
+    let text = err.to_string();
+    match (text.find("://"), text.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &text[..scheme], &text[at..]),
+        _ => text,
+    }
+}
+
+fn unavailable(err: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))))
+}
