@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Dict, List
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from helpdesk_client import (
     AuditEntry,
     HelpdeskClient,
     HelpdeskError,
     HelpdeskValidationError,
+    LintSeverity,
     Priority,
+    RulesFormat,
     Status,
     Ticket,
     TriageResult,
@@ -185,3 +194,243 @@ def test_unreachable_server_raises_helpdesk_error() -> None:
         with pytest.raises(HelpdeskError) as caught:
             client.health()
     assert caught.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+# -- BatchTriage -------------------------------------------------------------
+
+
+def test_batch_triage_gives_one_outcome_per_ticket_in_order(client: HelpdeskClient) -> None:
+    response = client.batch_triage([BREACH, dict(ticket(1), requester_email="nope"), ticket(2)])
+    assert (response.succeeded, response.failed) == (2, 1)
+    assert [o.index for o in response.outcomes] == [0, 1, 2]
+    assert [o.WhichOneof("outcome") for o in response.outcomes] == ["result", "error", "result"]
+    assert response.outcomes[0].result.queue == "security"
+    failed = response.outcomes[1].error
+    assert failed.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert [v.field for v in failed.field_violations] == ["tickets[1].requester_email"]
+    assert client.stats().total == 2
+
+    dry = client.batch_triage([ticket(3)], dry_run=True)
+    assert dry.succeeded == 1
+    assert client.stats().total == 2  # a dry run stores nothing
+
+
+# -- PurgeTickets ------------------------------------------------------------
+
+
+def test_purge_tickets_counts_and_removes_older_tickets(client: HelpdeskClient) -> None:
+    for n in range(3):
+        client.create_ticket(ticket(n))
+    past = datetime.now(timezone.utc) - timedelta(days=1)
+    assert client.purge_tickets(past) == 0
+    future = datetime.now(timezone.utc) + timedelta(minutes=1)
+    assert client.purge_tickets(future, dry_run=True) == 3
+    assert client.stats().total == 3  # a dry run removes nothing
+    assert client.purge_tickets(future) == 3
+    assert client.stats().total == 0
+    assert list(client.list_tickets()) == []
+
+
+# -- WatchAuditEntries / ExportAuditEntries / PurgeAuditEntries / VerifyAuditChain
+
+
+def test_watch_audit_receives_a_new_entry_and_cancels_cleanly(client: HelpdeskClient) -> None:
+    client.triage(ticket(1))  # written before the watch: not delivered
+    with client.watch_audit(action="ticket.triaged", timeout=30.0) as watch:
+        time.sleep(0.3)  # let the server's watch take its starting position in the log
+        triaged = client.triage(BREACH)
+        entry = next(watch)
+        assert isinstance(entry, AuditEntry)
+        assert entry.ticket_id == triaged.ticket_id
+        assert entry.action == "ticket.triaged"
+        assert entry.rules_version == triaged.rules_version
+        watch.cancel()
+        assert watch.cancelled
+        assert list(watch) == []  # a cancelled watch just ends, no error
+    assert client.health() == "SERVING"  # the channel is still usable
+
+
+def test_watch_audit_filters_by_ticket(client: HelpdeskClient) -> None:
+    created = client.create_ticket(ticket(1))
+    watch = client.watch_audit(ticket_id=created.ticket_id, timeout=30.0)
+    try:
+        time.sleep(0.3)
+        client.create_ticket(ticket(2))  # another ticket: filtered out
+        client.update_ticket({"ticket_id": created.ticket_id, "status": "STATUS_CLOSED"}, ["status"])
+        entry = next(watch)
+        assert (entry.ticket_id, entry.action) == (created.ticket_id, "ticket.updated")
+    finally:
+        watch.close()
+
+
+def test_export_purge_and_verify_audit(client: HelpdeskClient) -> None:
+    ids = [client.triage(ticket(n)).ticket_id for n in range(4)]
+    report = client.verify_audit()
+    assert report.valid, report.reason
+    assert report.entries_checked == 4
+    assert report.first_broken_sequence == 0
+
+    cutoff = datetime.now(timezone.utc) + timedelta(seconds=1)
+    with pytest.raises(HelpdeskError) as caught:
+        client.purge_audit(cutoff)  # not exported yet
+    assert caught.value.code == grpc.StatusCode.FAILED_PRECONDITION
+
+    exported = list(client.export_audit(before=cutoff))
+    assert [e.sequence for e in exported] == [1, 2, 3, 4]  # oldest first
+    assert [e.ticket_id for e in exported] == ids
+    assert all(e.hash and e.action == "ticket.triaged" for e in exported)
+
+    assert client.purge_audit(cutoff) == 4
+    left = [e.action for e in client.list_audit()]
+    assert "audit.purged" in left
+    assert "ticket.triaged" not in left
+    after = client.verify_audit()
+    assert after.valid, after.reason
+    assert after.entries_checked == len(left)
+
+
+def test_purge_audit_with_force_needs_no_export(client: HelpdeskClient) -> None:
+    for n in range(2):
+        client.create_ticket(ticket(n))
+    assert len(list(client.export_audit())) == 2  # no cutoff: everything so far
+    past = datetime(2000, 1, 1)  # naive: taken as UTC
+    assert client.purge_audit(past, force=True) == 0
+    client.create_ticket(ticket(3))  # written after the export
+    # 2 created + the export's own entry + 1 created, not all exported: needs force.
+    assert client.purge_audit(datetime.now(timezone.utc) + timedelta(seconds=1), force=True) == 4
+    assert [e.action for e in client.list_audit()] == ["audit.purged"]
+    report = client.verify_audit()
+    assert (report.valid, report.entries_checked) == (True, 1)
+    with pytest.raises(HelpdeskValidationError):
+        client.purge_audit(Timestamp(seconds=-1, nanos=-5))
+
+
+# -- GetRules / CheckRules / TestRules / BacktestRules -----------------------
+
+CANDIDATE = """\
+name: candidate
+default_queue: general-support
+rules:
+  - id: refunds
+    name: Refunds go to finance
+    priority: 10
+    when: { field: text, op: contains_any, value: [refund, charged twice] }
+    then: { queue: finance, set_priority: HIGH }
+"""
+
+REFUND: Dict[str, Any] = {
+    "title": "Refund for double charge",
+    "description": "We were charged twice on invoice 2026-118.",
+    "requester_email": "billing@example.com",
+}
+
+
+def test_get_rules_lists_the_rules_in_force(client: HelpdeskClient) -> None:
+    rules = client.get_rules()
+    assert re.fullmatch(r"default@[0-9a-f]{12}", rules.version), rules.version
+    assert (rules.name, rules.source, rules.default_queue) == ("default", "built-in", "general-support")
+    by_id = {r.id: r for r in rules.rules}
+    assert by_id["security-incidents"].queue == "security"
+    assert by_id["security-incidents"].enabled
+    assert not by_id["key-account-domains"].enabled
+    assert [r.priority for r in rules.rules] == sorted(r.priority for r in rules.rules)
+    assert client.triage(BREACH).rules_version == rules.version
+
+
+def test_check_rules_accepts_good_rules_and_names_the_problem_in_bad_ones(
+    client: HelpdeskClient,
+) -> None:
+    ok = client.check_rules(CANDIDATE)
+    assert ok.valid
+    assert ok.version.startswith("candidate@")
+    assert [(r.id, r.queue) for r in ok.rules] == [("refunds", "finance")]
+
+    tied = CANDIDATE + (
+        "  - id: other\n    name: Same priority\n    priority: 10\n"
+        "    when: { all: [] }\n    then: { queue: x }\n"
+    )
+    bad = client.check_rules(tied)
+    assert not bad.valid
+    assert bad.version == "" and len(bad.rules) == 0
+    errors = [f for f in bad.findings if f.severity == LintSeverity.LINT_SEVERITY_ERROR]
+    assert errors
+    assert any("priority" in f.message or "priority" in f.path for f in errors), errors
+
+    unknown_field = client.check_rules(CANDIDATE.replace("field: text", "field: nope"))
+    assert not unknown_field.valid
+    (finding,) = unknown_field.findings
+    assert finding.severity == LintSeverity.LINT_SEVERITY_ERROR
+    assert (finding.rule_id, finding.path) == ("refunds", "when.field")
+    assert "nope" in finding.message
+
+    as_json = client.check_rules(
+        '{"name": "j", "default_queue": "q", "rules": []}', rules_format=RulesFormat.RULES_FORMAT_JSON
+    )
+    assert as_json.valid and as_json.version.startswith("j@")
+    with pytest.raises(HelpdeskValidationError) as caught:
+        client.check_rules("   ")
+    assert caught.value.fields == ["rules.text"]
+
+
+def test_test_rules_compares_candidate_and_current_and_stores_nothing(
+    client: HelpdeskClient,
+) -> None:
+    tested = client.test_rules(CANDIDATE, REFUND)
+    assert tested.changed
+    assert (tested.candidate_result.queue, tested.candidate_result.matched_rule) == ("finance", "refunds")
+    assert tested.candidate_result.priority == Priority.PRIORITY_HIGH
+    assert tested.candidate_result.rules_version.startswith("candidate@")
+    assert tested.current_result.queue == "billing"
+    assert tested.current_result.rules_version == client.get_rules().version
+    assert client.stats().total == 0
+
+    with pytest.raises(HelpdeskValidationError) as caught:
+        client.test_rules(CANDIDATE.replace("field: text", "field: nope"), REFUND)
+    assert caught.value.fields == ["rules.text"]
+    assert "nope" in caught.value.message
+
+
+def test_backtest_rules_counts_changed_decisions(client: HelpdeskClient) -> None:
+    client.triage(REFUND)
+    client.triage(dict(REFUND, title="Refund please", description="I want a refund for the annual plan."))
+    client.triage(ticket(1))
+    report = client.backtest_rules(CANDIDATE, max_examples=1)
+    assert (report.replayed, report.changed, report.queue_changed, report.priority_changed) == (3, 2, 2, 2)
+    assert report.current_version == client.get_rules().version
+    assert report.candidate_version.startswith("candidate@")
+    queues = {q.name: (q.before, q.after) for q in report.queues}
+    assert queues["finance"] == (0, 2)
+    assert queues["billing"] == (2, 0)
+    assert len(report.examples) == 1
+    example = report.examples[0]
+    assert (example.queue_before, example.queue_after, example.rule_after) == ("billing", "finance", "refunds")
+
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    assert client.backtest_rules(CANDIDATE, created_after=later).replayed == 0
+    assert client.backtest_rules(CANDIDATE, limit=1).replayed == 1
+    with pytest.raises(HelpdeskValidationError) as caught:
+        client.backtest_rules(CANDIDATE, limit=1_000_000)
+    assert caught.value.fields == ["limit"]
+
+
+# -- the README's example ----------------------------------------------------
+
+
+def test_readme_example_runs_as_written(server_address: str) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert blocks, "the README has a python example"
+    example = blocks[0]
+    assert example.count("127.0.0.1:50051") == 1
+    code_lines = [line for line in example.splitlines() if line.strip()]
+    assert len(code_lines) <= 11, "the example stays about ten lines"
+    run = subprocess.run(
+        [sys.executable, "-c", example.replace("127.0.0.1:50051", server_address)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert re.fullmatch(r"TKT-\S+ security PRIORITY_CRITICAL", lines[0]), lines
+    assert lines[1:] == ["['ticket.triaged']", "[('ticket.title', 'is required')]"]

@@ -1,9 +1,15 @@
-import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { TimestampSchema, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 
-import { AuditService, type ListAuditEntriesRequestSchema } from "./gen/helpdesk/v1/audit_service_pb.js";
-import { BatchTriageService } from "./gen/helpdesk/v1/batch_triage_service_pb.js";
+import {
+  AuditService,
+  type ListAuditEntriesRequestSchema,
+  type VerifyAuditChainResponse,
+  type WatchAuditEntriesRequestSchema,
+} from "./gen/helpdesk/v1/audit_service_pb.js";
+import { BatchTriageService, type BatchTriageResponse } from "./gen/helpdesk/v1/batch_triage_service_pb.js";
 import type { AuditEntry, Ticket, TicketSchema, TriageOutcome, TriageResult } from "./gen/helpdesk/v1/ticket_pb.js";
 import {
   TicketStoreService,
@@ -11,7 +17,15 @@ import {
   type GetTicketResponse,
   type ListTicketsRequestSchema,
 } from "./gen/helpdesk/v1/ticket_store_service_pb.js";
-import { TriageService } from "./gen/helpdesk/v1/triage_service_pb.js";
+import {
+  RulesFormat,
+  TriageService,
+  type BacktestRulesResponse,
+  type CandidateRulesSchema,
+  type CheckRulesResponse,
+  type GetRulesResponse,
+  type TestRulesResponse,
+} from "./gen/helpdesk/v1/triage_service_pb.js";
 import { translateError } from "./errors.js";
 import { Health, HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 
@@ -26,6 +40,12 @@ export type ListTicketsFilters = Omit<PlainInit<typeof ListTicketsRequestSchema>
 
 /** `ListAuditEntriesRequest` fields except the page token: ticketId, action, actor, startTime, endTime, pageSize. */
 export type ListAuditFilters = Omit<PlainInit<typeof ListAuditEntriesRequestSchema>, "pageToken" | "$typeName">;
+
+/** `WatchAuditEntriesRequest` fields: ticketId, action. */
+export type WatchAuditFilters = Omit<PlainInit<typeof WatchAuditEntriesRequestSchema>, "$typeName">;
+
+/** A point in time: a `Date` or a `Timestamp` message. */
+export type TimeInit = Date | Timestamp;
 
 export interface HelpdeskClientOptions {
   /** Deadline of each call in milliseconds (of the whole stream for `streamTriage`). Default 10000. */
@@ -44,6 +64,54 @@ export interface StreamTriageOptions {
   dryRun?: boolean;
 }
 
+export interface BatchTriageOptions {
+  /** Triage without storing anything. */
+  dryRun?: boolean;
+}
+
+export interface PurgeTicketsOptions {
+  /** Remove nothing; the count says what would be removed. */
+  dryRun?: boolean;
+}
+
+export interface PurgeAuditOptions {
+  /** Purge even when no export covered the entries. */
+  force?: boolean;
+}
+
+export interface WatchAuditOptions {
+  /** Deadline of the whole watch in milliseconds; by default it has none. */
+  timeoutMs?: number;
+}
+
+export interface RulesOptions {
+  /** The rules text's language; YAML by default. */
+  format?: RulesFormat;
+}
+
+export interface BacktestOptions extends RulesOptions {
+  /** Only tickets created at or after this time. */
+  createdAfter?: TimeInit;
+  /** Only tickets created before this time. */
+  createdBefore?: TimeInit;
+  /** Most tickets replayed, newest first; 0 (default) means 1000. */
+  limit?: number;
+  /** Most changed decisions listed as examples; 0 (default) means 20. */
+  maxExamples?: number;
+}
+
+/**
+ * An open AuditService/WatchAuditEntries stream: iterate it (`for await`) for
+ * each new `AuditEntry`. `cancel()`, or leaving the loop early, ends the
+ * stream; iteration then just stops.
+ */
+export interface AuditWatch extends AsyncIterable<AuditEntry> {
+  /** Ends the stream; entries not yet read are dropped. Calling it again does nothing. */
+  cancel(): void;
+  /** True once the stream was cancelled or has ended. */
+  readonly closed: boolean;
+}
+
 /** One method per common helpdesk operation; failures throw HelpdeskError / HelpdeskValidationError. */
 export interface HelpdeskClient {
   /** TriageService/TriageTicket: triages one ticket and returns its `TriageResult`. */
@@ -57,14 +125,56 @@ export interface HelpdeskClient {
     tickets: AsyncIterable<TicketInit> | Iterable<TicketInit>,
     options?: StreamTriageOptions,
   ): AsyncGenerator<TriageOutcome>;
+  /**
+   * BatchTriageService/BatchTriage: triages up to 1,000 tickets in one call. `outcomes` has one
+   * `TriageOutcome` per ticket, in order (`index` is its position); `succeeded` and `failed` count them.
+   */
+  batchTriage(tickets: Iterable<TicketInit>, options?: BatchTriageOptions): Promise<BatchTriageResponse>;
+  /** TriageService/GetRules: the rules in force (`version`, `name`, `defaultQueue`, `source`, `rules`). */
+  getRules(): Promise<GetRulesResponse>;
+  /**
+   * TriageService/CheckRules: checks and lints a rules text. Rules that do not load are an answer
+   * (`valid` false, `findings` saying why), not an error; an empty text throws HelpdeskValidationError.
+   */
+  checkRules(text: string, options?: RulesOptions): Promise<CheckRulesResponse>;
+  /**
+   * TriageService/TestRules: `ticket` triaged under the candidate rules and the rules in force
+   * (`candidateResult`, `currentResult`, `changed`); stores nothing.
+   */
+  testRules(text: string, ticket: TicketInit, options?: RulesOptions): Promise<TestRulesResponse>;
+  /** TriageService/BacktestRules: replays a candidate rules text over stored tickets and counts what changes. */
+  backtestRules(text: string, options?: BacktestOptions): Promise<BacktestRulesResponse>;
   /** TicketStoreService/CreateTicket: stores a ticket without triaging it. */
   createTicket(ticket: TicketInit): Promise<Ticket>;
   /** TicketStoreService/GetTicket: the stored ticket and its latest triage result. */
   getTicket(ticketId: string): Promise<GetTicketResponse>;
+  /**
+   * TicketStoreService/UpdateTicket: updates the fields named by `paths` (a field mask, such as
+   * `["status"]`) of the ticket `ticket.ticketId`; returns the updated ticket.
+   */
+  updateTicket(ticket: TicketInit, paths: string[]): Promise<Ticket>;
+  /** TicketStoreService/DeleteTicket: deletes a ticket and returns its id. */
+  deleteTicket(ticketId: string): Promise<string>;
+  /** TicketStoreService/PurgeTickets: removes the tickets created before `createdBefore`; returns how many. */
+  purgeTickets(createdBefore: TimeInit, options?: PurgeTicketsOptions): Promise<bigint>;
   /** TicketStoreService/ListTickets: yields tickets, following `nextPageToken` to the last page. */
   listTickets(filters?: ListTicketsFilters): AsyncGenerator<Ticket>;
   /** AuditService/ListAuditEntries: yields audit entries, following `nextPageToken` to the last page. */
   listAudit(filters?: ListAuditFilters): AsyncGenerator<AuditEntry>;
+  /**
+   * AuditService/WatchAuditEntries: follows the audit log from now on. Resolves once the server has
+   * accepted the watch; no deadline unless `timeoutMs` is given.
+   */
+  watchAudit(filters?: WatchAuditFilters, options?: WatchAuditOptions): Promise<AuditWatch>;
+  /** AuditService/ExportAuditEntries: yields the entries written before `before` (all if absent), oldest first. */
+  exportAudit(before?: TimeInit): AsyncGenerator<AuditEntry>;
+  /**
+   * AuditService/PurgeAuditEntries: removes the entries written before `before`; returns how many.
+   * Refused (FailedPrecondition) unless an export covered them or `force` is set.
+   */
+  purgeAudit(before: TimeInit, options?: PurgeAuditOptions): Promise<bigint>;
+  /** AuditService/VerifyAuditChain: `valid`, `entriesChecked`, `firstBrokenSequence` (0 if intact), `reason`. */
+  verifyAudit(): Promise<VerifyAuditChainResponse>;
   /** TicketStoreService/GetStats: `total` and the maps byStatus, byCategory, byPriority, byQueue. */
   stats(): Promise<GetStatsResponse>;
   /**
@@ -77,6 +187,18 @@ export interface HelpdeskClient {
 /** Adds `http://` when `baseUrl` is a bare `host:port`. */
 function normalizeBaseUrl(baseUrl: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl) ? baseUrl : `http://${baseUrl}`;
+}
+
+function toTimestamp(time: TimeInit): Timestamp {
+  return isMessage(time, TimestampSchema) ? time : timestampFromDate(time);
+}
+
+function optionalTimestamp(time: TimeInit | undefined): Timestamp | undefined {
+  return time === undefined ? undefined : toTimestamp(time);
+}
+
+function candidate(text: string, format: RulesFormat = RulesFormat.YAML): MessageInitShape<typeof CandidateRulesSchema> {
+  return { text, format };
 }
 
 async function* toAsync<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
@@ -136,6 +258,34 @@ export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOpt
       }
     },
 
+    async batchTriage(tickets, { dryRun = false } = {}) {
+      return call(() => batchClient.batchTriage({ tickets: [...tickets], dryRun }));
+    },
+
+    getRules() {
+      return call(() => triageClient.getRules({}));
+    },
+
+    checkRules(text, { format } = {}) {
+      return call(() => triageClient.checkRules({ rules: candidate(text, format) }));
+    },
+
+    testRules(text, ticket, { format } = {}) {
+      return call(() => triageClient.testRules({ rules: candidate(text, format), ticket }));
+    },
+
+    backtestRules(text, { format, createdAfter, createdBefore, limit = 0, maxExamples = 0 } = {}) {
+      return call(() =>
+        triageClient.backtestRules({
+          rules: candidate(text, format),
+          createdAfter: optionalTimestamp(createdAfter),
+          createdBefore: optionalTimestamp(createdBefore),
+          limit,
+          maxExamples,
+        }),
+      );
+    },
+
     async createTicket(ticket) {
       const response = await call(() => storeClient.createTicket({ ticket }));
       if (response.ticket === undefined) {
@@ -146,6 +296,23 @@ export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOpt
 
     getTicket(ticketId) {
       return call(() => storeClient.getTicket({ ticketId }));
+    },
+
+    async updateTicket(ticket, paths) {
+      const response = await call(() => storeClient.updateTicket({ ticket, updateMask: { paths } }));
+      if (response.ticket === undefined) {
+        throw new Error("UpdateTicket returned no ticket");
+      }
+      return response.ticket;
+    },
+
+    async deleteTicket(ticketId) {
+      return (await call(() => storeClient.deleteTicket({ ticketId }))).ticketId;
+    },
+
+    async purgeTickets(createdBefore, { dryRun = false } = {}) {
+      const response = await call(() => storeClient.purgeTickets({ createdBefore: toTimestamp(createdBefore), dryRun }));
+      return response.purgedCount;
     },
 
     async *listTickets(filters = {}) {
@@ -164,6 +331,59 @@ export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOpt
         yield* response.entries;
         pageToken = response.nextPageToken;
       } while (pageToken !== "");
+    },
+
+    async watchAudit(filters = {}, { timeoutMs = 0 } = {}) {
+      const abort = new AbortController();
+      // The transport resolves once the response headers arrive, i.e. once the server has accepted
+      // the watch; a timeout of 0 means no deadline.
+      const response = await call(() =>
+        transport.stream(AuditService.method.watchAuditEntries, abort.signal, timeoutMs, undefined, toAsync([filters])),
+      );
+      async function* entries(): AsyncGenerator<AuditEntry> {
+        try {
+          for await (const message of response.message) {
+            if (message.entry !== undefined) {
+              yield message.entry;
+            }
+          }
+        } catch (reason) {
+          if (!abort.signal.aborted) {
+            throw translateError(reason);
+          }
+        } finally {
+          abort.abort();
+        }
+      }
+      const iterator = entries();
+      return {
+        [Symbol.asyncIterator]: () => iterator,
+        cancel: () => abort.abort(),
+        get closed() {
+          return abort.signal.aborted;
+        },
+      };
+    },
+
+    async *exportAudit(before) {
+      try {
+        for await (const response of auditClient.exportAuditEntries({ before: optionalTimestamp(before) })) {
+          if (response.entry !== undefined) {
+            yield response.entry;
+          }
+        }
+      } catch (reason) {
+        throw translateError(reason);
+      }
+    },
+
+    async purgeAudit(before, { force = false } = {}) {
+      const response = await call(() => auditClient.purgeAuditEntries({ before: toTimestamp(before), force }));
+      return response.purgedCount;
+    },
+
+    verifyAudit() {
+      return call(() => auditClient.verifyAuditChain({}));
     },
 
     stats() {

@@ -1,12 +1,21 @@
 export {
   createHelpdeskClient,
+  type AuditWatch,
+  type BacktestOptions,
+  type BatchTriageOptions,
   type HelpdeskClient,
   type HelpdeskClientOptions,
   type ListAuditFilters,
   type ListTicketsFilters,
+  type PurgeAuditOptions,
+  type PurgeTicketsOptions,
+  type RulesOptions,
   type StreamTriageOptions,
   type TicketInit,
+  type TimeInit,
   type TriageOptions,
+  type WatchAuditFilters,
+  type WatchAuditOptions,
 } from "./client.js";
 export {
   HelpdeskError,

@@ -11,7 +11,14 @@ reading responses: ``ticket_pb2`` (Ticket, TriageResult, enums, ...),
 ``ticket_store_service_pb2`` and ``audit_service_pb2``.
 """
 
-from helpdesk_client._client import HelpdeskClient, TicketLike, to_ticket
+from helpdesk_client._client import (
+    AuditWatch,
+    HelpdeskClient,
+    RulesFormatLike,
+    TicketLike,
+    TimeLike,
+    to_ticket,
+)
 from helpdesk_client._errors import HelpdeskError, HelpdeskValidationError
 from helpdesk_client._generated.helpdesk.v1 import (
     audit_service_pb2,
@@ -29,19 +36,28 @@ from helpdesk_client._generated.helpdesk.v1.ticket_pb2 import (
     TriageOutcome,
     TriageResult,
 )
+from helpdesk_client._generated.helpdesk.v1.triage_service_pb2 import (
+    LintSeverity,
+    RulesFormat,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AuditEntry",
+    "AuditWatch",
     "Category",
     "HelpdeskClient",
     "HelpdeskError",
     "HelpdeskValidationError",
+    "LintSeverity",
     "Priority",
+    "RulesFormat",
+    "RulesFormatLike",
     "Status",
     "Ticket",
     "TicketLike",
+    "TimeLike",
     "TriageOutcome",
     "TriageResult",
     "audit_service_pb2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 from types import TracebackType
 from typing import (
@@ -19,7 +20,7 @@ from typing import (
 )
 
 import grpc
-from google.protobuf import field_mask_pb2, json_format
+from google.protobuf import field_mask_pb2, json_format, timestamp_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from helpdesk_client._errors import from_rpc_error
@@ -35,7 +36,7 @@ from helpdesk_client._generated.helpdesk.v1 import (
     triage_service_pb2_grpc,
 )
 
-__all__ = ["HelpdeskClient", "TicketLike", "to_ticket"]
+__all__ = ["AuditWatch", "HelpdeskClient", "RulesFormatLike", "TicketLike", "TimeLike", "to_ticket"]
 
 TicketLike = Union[ticket_pb2.Ticket, Mapping[str, Any]]
 """A ``Ticket`` message, or a dict in its proto3 JSON form.
@@ -44,6 +45,12 @@ Dict keys may be the proto field names (``requester_email``) or their JSON
 names (``requesterEmail``); enums are given by name (``"PRIORITY_HIGH"``) and
 timestamps as RFC 3339 strings.
 """
+
+TimeLike = Union[datetime.datetime, timestamp_pb2.Timestamp]
+"""A point in time: a ``datetime`` (naive ones are taken as UTC) or a ``Timestamp``."""
+
+RulesFormatLike = Union[int, str]
+"""A rules text's language: a ``RulesFormat`` value, or ``"yaml"``, ``"toml"``, ``"json"``."""
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -56,6 +63,38 @@ def to_ticket(ticket: TicketLike) -> ticket_pb2.Ticket:
     message = ticket_pb2.Ticket()
     json_format.ParseDict(dict(ticket), message)
     return message
+
+
+def _timestamp(value: TimeLike) -> timestamp_pb2.Timestamp:
+    """Returns ``value`` as a ``Timestamp`` (a naive ``datetime`` is taken as UTC)."""
+    if isinstance(value, timestamp_pb2.Timestamp):
+        return value
+    if not isinstance(value, datetime.datetime):
+        raise TypeError(f"expected a datetime or Timestamp, got {type(value).__name__}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    message = timestamp_pb2.Timestamp()
+    message.FromDatetime(value)
+    return message
+
+
+def _optional_timestamp(value: Optional[TimeLike]) -> Optional[timestamp_pb2.Timestamp]:
+    return None if value is None else _timestamp(value)
+
+
+def _candidate(text: str, rules_format: RulesFormatLike) -> triage_service_pb2.CandidateRules:
+    """A ``CandidateRules`` message from a rules text and its language."""
+    if isinstance(rules_format, str):
+        name = rules_format.upper()
+        if not name.startswith("RULES_FORMAT_"):
+            name = "RULES_FORMAT_" + name
+        try:
+            value = triage_service_pb2.RulesFormat.Value(name)
+        except ValueError as error:
+            raise ValueError(f"unknown rules format {rules_format!r}; use yaml, toml or json") from error
+    else:
+        value = cast(Any, rules_format)
+    return triage_service_pb2.CandidateRules(text=text, format=value)
 
 
 def _translate(call: _F) -> _F:
@@ -77,6 +116,57 @@ def _iterate(responses: Iterable[_T]) -> Iterator[_T]:
         yield from responses
     except grpc.RpcError as error:
         raise from_rpc_error(error) from error
+
+
+class AuditWatch(Iterator[ticket_pb2.AuditEntry]):
+    """An open AuditService/WatchAuditEntries stream: iterate it for new ``AuditEntry`` messages.
+
+    Iteration blocks until the next entry is written (or the deadline, if one was
+    given, passes: :class:`HelpdeskError` with ``DEADLINE_EXCEEDED``). :meth:`cancel`
+    (or leaving a ``with`` block) ends the stream; iteration then simply stops.
+    """
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
+        self._cancelled = False
+
+    def __iter__(self) -> "AuditWatch":
+        return self
+
+    def __next__(self) -> ticket_pb2.AuditEntry:
+        if self._cancelled:
+            raise StopIteration
+        try:
+            response: audit_service_pb2.WatchAuditEntriesResponse = next(self._call)
+        except grpc.RpcError as error:
+            if self._cancelled:
+                raise StopIteration from None
+            raise from_rpc_error(error) from error
+        return response.entry
+
+    def cancel(self) -> None:
+        """Ends the stream; entries not yet read are dropped. Calling it again does nothing."""
+        if not self._cancelled:
+            self._cancelled = True
+            self._call.cancel()
+
+    close = cancel
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._cancelled
+
+    def __enter__(self) -> "AuditWatch":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.cancel()
 
 
 class HelpdeskClient:
@@ -167,6 +257,101 @@ class HelpdeskClient:
         for response in _iterate(responses):
             yield response.outcome
 
+    @_translate
+    def batch_triage(
+        self,
+        tickets: Iterable[TicketLike],
+        *,
+        dry_run: bool = False,
+    ) -> batch_triage_service_pb2.BatchTriageResponse:
+        """Triages up to 1,000 tickets in one call (BatchTriageService/BatchTriage).
+
+        Returns the ``BatchTriageResponse``: ``outcomes`` (one ``TriageOutcome``
+        per ticket, in order, with ``index`` its position), ``succeeded`` and
+        ``failed``. An invalid ticket fails its own outcome, not the call.
+        """
+        request = batch_triage_service_pb2.BatchTriageRequest(
+            tickets=[to_ticket(ticket) for ticket in tickets], dry_run=dry_run
+        )
+        response: batch_triage_service_pb2.BatchTriageResponse = self._batch.BatchTriage(
+            request, timeout=self.timeout
+        )
+        return response
+
+    # -- TriageService: routing rules --------------------------------------
+
+    @_translate
+    def get_rules(self) -> triage_service_pb2.GetRulesResponse:
+        """The rules in force (TriageService/GetRules): ``version``, ``name``, ``default_queue``, ``source``, ``rules``."""
+        response: triage_service_pb2.GetRulesResponse = self._triage.GetRules(
+            triage_service_pb2.GetRulesRequest(), timeout=self.timeout
+        )
+        return response
+
+    @_translate
+    def check_rules(
+        self, text: str, *, rules_format: RulesFormatLike = "yaml"
+    ) -> triage_service_pb2.CheckRulesResponse:
+        """Checks and lints a rules text (TriageService/CheckRules); nothing changes on the server.
+
+        Rules that do not load are an answer, not an error: ``valid`` is false
+        and ``findings`` (``LintFinding``: severity, rule_id, path, kind,
+        message) says why. An empty text raises :class:`HelpdeskValidationError`.
+        """
+        request = triage_service_pb2.CheckRulesRequest(rules=_candidate(text, rules_format))
+        response: triage_service_pb2.CheckRulesResponse = self._triage.CheckRules(
+            request, timeout=self.timeout
+        )
+        return response
+
+    @_translate
+    def test_rules(
+        self, text: str, ticket: TicketLike, *, rules_format: RulesFormatLike = "yaml"
+    ) -> triage_service_pb2.TestRulesResponse:
+        """Triages ``ticket`` under a candidate rules text and under the rules in force (TriageService/TestRules).
+
+        Returns ``candidate_result``, ``current_result``, ``changed`` and the
+        candidate's warnings in ``findings``; stores nothing. Rules that do not
+        load raise :class:`HelpdeskValidationError` on ``rules.text``.
+        """
+        request = triage_service_pb2.TestRulesRequest(
+            rules=_candidate(text, rules_format), ticket=to_ticket(ticket)
+        )
+        response: triage_service_pb2.TestRulesResponse = self._triage.TestRules(
+            request, timeout=self.timeout
+        )
+        return response
+
+    @_translate
+    def backtest_rules(
+        self,
+        text: str,
+        *,
+        rules_format: RulesFormatLike = "yaml",
+        created_after: Optional[TimeLike] = None,
+        created_before: Optional[TimeLike] = None,
+        limit: int = 0,
+        max_examples: int = 0,
+    ) -> triage_service_pb2.BacktestRulesResponse:
+        """Replays a candidate rules text over stored tickets (TriageService/BacktestRules).
+
+        ``limit`` caps the tickets replayed (0: 1,000), ``max_examples`` the
+        changed decisions listed (0: 20). Returns ``replayed``, ``changed``,
+        ``queue_changed``, ``priority_changed``, ``escalation_changed``, the
+        per-queue and per-priority counts before and after, and ``examples``.
+        """
+        request = triage_service_pb2.BacktestRulesRequest(
+            rules=_candidate(text, rules_format),
+            created_after=_optional_timestamp(created_after),
+            created_before=_optional_timestamp(created_before),
+            limit=limit,
+            max_examples=max_examples,
+        )
+        response: triage_service_pb2.BacktestRulesResponse = self._triage.BacktestRules(
+            request, timeout=self.timeout
+        )
+        return response
+
     # -- TicketStoreService ------------------------------------------------
 
     @_translate
@@ -226,6 +411,20 @@ class HelpdeskClient:
         )
 
     @_translate
+    def purge_tickets(self, created_before: TimeLike, *, dry_run: bool = False) -> int:
+        """Removes the tickets created before ``created_before`` and returns how many.
+
+        With ``dry_run`` nothing is removed and the count says what would be.
+        """
+        request = ticket_store_service_pb2.PurgeTicketsRequest(
+            created_before=_timestamp(created_before), dry_run=dry_run
+        )
+        response: ticket_store_service_pb2.PurgeTicketsResponse = self._store.PurgeTickets(
+            request, timeout=self.timeout
+        )
+        return response.purged_count
+
+    @_translate
     def stats(self) -> ticket_store_service_pb2.GetStatsResponse:
         """Returns ticket counts: ``total`` and maps ``by_status``, ``by_category``, ``by_priority``, ``by_queue``."""
         response: ticket_store_service_pb2.GetStatsResponse = self._store.GetStats(
@@ -248,6 +447,67 @@ class HelpdeskClient:
             filters,
         )
 
+    def watch_audit(
+        self,
+        *,
+        ticket_id: str = "",
+        action: str = "",
+        timeout: Optional[float] = None,
+    ) -> AuditWatch:
+        """Follows the audit log (AuditService/WatchAuditEntries): entries written from now on.
+
+        Optional filters: ``ticket_id``, ``action``. The stream has no deadline
+        unless ``timeout`` (seconds) is given. The call is open when this
+        returns; iterate the :class:`AuditWatch` and :meth:`AuditWatch.cancel`
+        it (or use it as a context manager) when done.
+        """
+        request = audit_service_pb2.WatchAuditEntriesRequest(ticket_id=ticket_id, action=action)
+        call = self._audit.WatchAuditEntries(request, timeout=timeout)
+        watch = AuditWatch(call)
+        try:
+            call.initial_metadata()  # returns once the server has accepted the watch
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from error
+        return watch
+
+    def export_audit(self, before: Optional[TimeLike] = None) -> Iterator[ticket_pb2.AuditEntry]:
+        """Yields every audit entry written before ``before`` (all when None), oldest first.
+
+        AuditService/ExportAuditEntries: a complete export is recorded by the
+        server, and allows :meth:`purge_audit` of those entries without ``force``.
+        """
+        request = audit_service_pb2.ExportAuditEntriesRequest(before=_optional_timestamp(before))
+        responses: Iterable[audit_service_pb2.ExportAuditEntriesResponse] = (
+            self._audit.ExportAuditEntries(request, timeout=self.timeout)
+        )
+        for response in _iterate(responses):
+            yield response.entry
+
+    @_translate
+    def purge_audit(self, before: TimeLike, *, force: bool = False) -> int:
+        """Removes the audit entries written before ``before`` and returns how many.
+
+        Refused (:class:`HelpdeskError` with ``FAILED_PRECONDITION``) unless
+        an export covered them or ``force`` is set. The purge itself is audited.
+        """
+        request = audit_service_pb2.PurgeAuditEntriesRequest(before=_timestamp(before), force=force)
+        response: audit_service_pb2.PurgeAuditEntriesResponse = self._audit.PurgeAuditEntries(
+            request, timeout=self.timeout
+        )
+        return response.purged_count
+
+    @_translate
+    def verify_audit(self) -> audit_service_pb2.VerifyAuditChainResponse:
+        """Checks the audit log's hash chain (AuditService/VerifyAuditChain).
+
+        Returns ``valid``, ``entries_checked``, ``first_broken_sequence`` (0 when
+        intact) and ``reason``.
+        """
+        response: audit_service_pb2.VerifyAuditChainResponse = self._audit.VerifyAuditChain(
+            audit_service_pb2.VerifyAuditChainRequest(), timeout=self.timeout
+        )
+        return response
+
     # -- grpc.health.v1.Health ---------------------------------------------
 
     @_translate
@@ -256,7 +516,8 @@ class HelpdeskClient:
         response: health_pb2.HealthCheckResponse = self._health.Check(
             health_pb2.HealthCheckRequest(service=service), timeout=self.timeout
         )
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+        name: str = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+        return name
 
     # -- helpers -----------------------------------------------------------
 
