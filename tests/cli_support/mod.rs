@@ -2,6 +2,8 @@
 //! and its own folder, fixture paths, and the outcome of a run.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::{
     io::Write,
     path::{Path, PathBuf},
