@@ -193,6 +193,17 @@ mod tests {
         let counts = Store::counts_at(&settings.sqlite_file()).await.expect("counted");
         assert_eq!(counts, Some(StoredCounts { tickets: 3, audit_entries: 3 }));
         assert_eq!(Store::counts_at(&dir.path().join("none.db")).await.expect("no file"), None);
+
+        // A snapshot from a newer program (a migration unknown here) is refused.
+        store
+            .db
+            .execute_unprepared("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m9999_future', 0)")
+            .await
+            .expect("a future migration");
+        let newer = dir.path().join("newer.db");
+        store.snapshot_into(&newer).await.expect("snapshot");
+        let err = Store::inspect_snapshot(&newer).await.expect_err("newer schema");
+        assert!(err.to_string().contains("m9999_future is unknown here"), "{err}");
     }
 
     #[tokio::test]
