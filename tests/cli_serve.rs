@@ -3,13 +3,10 @@
 
 mod cli_support;
 
-use cli_support::{Server, fixture, helpdesk, is_ticket_id, run};
-
-fn start(dir: &std::path::Path) -> Server {
-    let mut command = helpdesk(dir);
-    command.env("HELPDESK_STORE_TYPE", "file");
-    Server::start(command)
-}
+use cli_support::{
+    fixture, helpdesk, is_ticket_id, run,
+    server::{start, start_with},
+};
 
 #[test]
 fn triage_through_a_running_server_then_stop_it_with_sigterm() {
@@ -75,7 +72,7 @@ fn sighup_reloads_the_rules_file() {
     std::fs::write(&rules, "name: first\ndefault_queue: one\nrules: []\n").expect("write rules");
     let mut command = helpdesk(dir.path());
     command.env("HELPDESK_RULES_PATH", &rules);
-    let server = Server::start(command);
+    let server = start_with(command);
     server.signal("HUP");
     let line = server.wait_for(&["rules file unchanged", "SIGHUP"]);
     assert!(line.contains("first@"), "{line}");

@@ -6,7 +6,10 @@ mod common;
 
 use std::{collections::HashMap, time::Duration};
 
-use cli_support::{Server, helpdesk};
+use cli_support::{
+    helpdesk,
+    server::{Server, start_as_configured},
+};
 use common::{Backend, ticket};
 use helpdesk_ai::{
     client::HelpdeskClients,
@@ -53,7 +56,7 @@ fn start(settings: &Settings, dir: &std::path::Path) -> Server {
     command
         .env("HELPDESK_STORE_TYPE", "postgres")
         .env("HELPDESK_DATABASE_URL", settings.database_url.as_deref().expect("a URL"));
-    Server::start(command)
+    start_as_configured(command)
 }
 
 /// Collects watched entries until `want` arrived or 20 s passed.

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use super::{
-    config::ConfigCommand, eval::EvalArgs, health::HealthArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs,
-    train::TrainArgs, triage::TriageArgs,
+    audit::AuditCommand, backup::BackupArgs, config::ConfigCommand, eval::EvalArgs, health::HealthArgs,
+    purge::PurgeArgs, restore::RestoreArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs, train::TrainArgs,
+    triage::TriageArgs,
 };
 
 /// helpdesk: triage helpdesk tickets (gRPC server and command line).
@@ -39,7 +40,21 @@ Opens the configured store (store_type, store_path) and applies the migrations i
 names, or \"database is up to date\". `helpdesk serve` applies them at start as well.")]
     Migrate,
     /// Print ticket counts by status, category, priority and queue.
+    #[command(after_long_help = "\
+Counts the tickets of the configured store in one read transaction: the total, then by status, by
+category (UNSPECIFIED for none), by priority and by queue (tickets not routed yet are not counted
+there), as an aligned GROUP / VALUE / COUNT table or, with --json, one JSON object. The same counts as
+TicketStoreService.GetStats. Exit status 0, or 2 when the store cannot be opened.")]
     Stats(StatsArgs),
+    /// Write a consistent snapshot of the live SQLite store to FILE.
+    Backup(BackupArgs),
+    /// Replace the SQLite store with a backup, after checking the backup (stop the server first).
+    Restore(RestoreArgs),
+    /// Remove tickets created before a cutoff (`--older-than 90d`), with their results.
+    Purge(PurgeArgs),
+    /// Export, purge and verify the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),

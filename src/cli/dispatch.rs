@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Command, config, eval, health, migrate, rules, serve, stats, train, triage};
+use super::{
+    CliError, Command, audit, backup, config, eval, health, migrate, purge, restore, rules, serve, stats, train, triage,
+};
 use crate::config::Settings;
 
 /// Runs `command`; the exit status is the subcommand's (errors are returned for the caller to print).
@@ -13,6 +15,10 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
         Command::Health(args) => health::run(args, &settings).await,
         Command::Migrate => migrate::run(&settings).await,
         Command::Stats(args) => stats::run(args, &settings).await,
+        Command::Backup(args) => backup::run(args, &settings).await,
+        Command::Restore(args) => restore::run(args, &settings).await,
+        Command::Purge(args) => purge::run(args, &settings).await,
+        Command::Audit(command) => audit::run(command, &settings).await,
         Command::Config(command) => config::run(command, &settings),
         Command::Rules(command) => rules::run(command, &settings).await,
         Command::Train(args) => train::run(args),

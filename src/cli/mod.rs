@@ -1,12 +1,16 @@
 //! The `helpdesk` command line: one file per subcommand, parsed with clap.
 
 mod args;
+pub mod audit;
+pub mod backup;
 pub mod config;
 mod dispatch;
 mod error;
 pub mod eval;
 pub mod health;
 pub mod migrate;
+pub mod purge;
+pub mod restore;
 pub mod rules;
 pub mod serve;
 pub mod stats;

@@ -10,8 +10,9 @@ use tokio::{
 
 use crate::{
     cli::{CliError, ticket_store::where_stored},
-    config::Settings,
+    config::{Settings, StoreType},
     grpc::server::{App, run as serve},
+    store::{LockMode, StoreLock},
 };
 
 /// Arguments of `helpdesk serve`.
@@ -45,6 +46,13 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
     let listener = TcpListener::bind(&settings.listen_addr)
         .await
         .map_err(|e| CliError::Setup(format!("cannot listen on {}: {e}", settings.listen_addr)))?;
+    // Held until the server stops, so `helpdesk restore` cannot replace the database under it.
+    let _store_lock = match settings.store_type {
+        StoreType::File => Some(
+            StoreLock::acquire(&settings.store_path, LockMode::Shared).map_err(|e| CliError::Setup(e.to_string()))?,
+        ),
+        _ => None,
+    };
     let app = App::build(&settings).await.map_err(|e| CliError::Setup(e.to_string()))?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| CliError::Setup(format!("cannot watch SIGHUP: {e}")))?;
     let reloader = app.reloader().cloned();

@@ -2,6 +2,7 @@
 
 mod archive;
 mod audit;
+mod backup;
 mod batch;
 mod chain;
 mod connect;
@@ -9,6 +10,7 @@ mod duplicates;
 mod entities;
 mod error;
 mod listing;
+mod lock;
 pub mod migrations;
 mod paging;
 mod postgres;
@@ -23,10 +25,12 @@ mod triage;
 mod verify;
 
 pub use audit::AuditFilter;
+pub use backup::{SnapshotReport, StoredCounts};
 pub use connect::Store;
 pub use duplicates::{MAX_CANDIDATES, SimilarQuery};
 pub use error::StoreError;
 pub use listing::TicketFilter;
+pub use lock::{LOCK_FILE, LockMode, StoreLock};
 pub use paging::{Page, PageRequest};
 pub use settings::PoolSettings;
 pub use stats::TicketStats;

@@ -2,15 +2,13 @@
 //! and its own folder, fixture paths, and the outcome of a run.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::{
     io::Write,
     path::{Path, PathBuf},
     process::{Command, Stdio},
 };
-
-mod server;
-#[allow(unused_imports)]
-pub use server::Server;
 
 /// The `helpdesk` binary, run in `dir`, with no inherited HELPDESK_* variables, the store in memory
 /// (its path inside `dir` all the same) and quiet logs.

@@ -1,54 +1,66 @@
-//! A `helpdesk serve` process on a free port, with its stderr read line by line.
+//! A real `helpdesk serve` process for the tests: started on a free port on a file store, its stderr
+//! read line by line, stopped with SIGTERM.
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::mpsc,
     time::{Duration, Instant},
 };
 
+use super::helpdesk;
+
 /// A running `helpdesk serve` and the lines it writes to stderr.
 pub struct Server {
-    /// The process.
-    pub child: Child,
-    /// Lines of its stderr, as they come.
-    pub lines: mpsc::Receiver<String>,
-    /// The address it listens on.
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    /// Where it listens (`127.0.0.1:PORT`).
     pub addr: String,
 }
 
-impl Server {
-    /// Runs `command serve --listen 127.0.0.1:0` and waits until it says where it listens.
-    pub fn start(mut command: Command) -> Server {
-        let mut child = command
-            .env("HELPDESK_LOG_LEVEL", "INFO")
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("helpdesk serve starts");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) else { continue };
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let addr = rest.split_whitespace().next().expect("an address").to_owned();
-                return Server { child, lines, addr };
+/// `helpdesk serve` on a file store under `dir`, on a free port.
+pub fn start(dir: &std::path::Path) -> Server {
+    start_with(helpdesk(dir))
+}
+
+/// `command` (a [`helpdesk`] command) running `serve` on a file store, on a free port.
+pub fn start_with(mut command: std::process::Command) -> Server {
+    command.env("HELPDESK_STORE_TYPE", "file");
+    start_as_configured(command)
+}
+
+/// `command` running `serve` on a free port, on the store its environment names.
+pub fn start_as_configured(mut command: std::process::Command) -> Server {
+    let mut child = command
+        .env("HELPDESK_LOG_LEVEL", "INFO")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("helpdesk serve starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
             }
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not say where it listens within 30 s");
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) else { continue };
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            let addr = rest.split_whitespace().next().expect("an address").to_owned();
+            return Server { child, lines, addr };
+        }
     }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not say where it listens within 30 s");
+}
 
+impl Server {
     /// Sends `signal` (a name such as HUP) with the shell's own `kill`, so the test needs no procps.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
