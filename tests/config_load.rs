@@ -29,6 +29,7 @@ fn sample(key: &str) -> (&'static str, Value) {
         "log_level" => ("DEBUG", json!("DEBUG")),
         "log_format" => ("json", json!("json")),
         "listen_addr" => ("0.0.0.0:6000", json!("0.0.0.0:6000")),
+        "metrics_addr" => ("0.0.0.0:9464", json!("0.0.0.0:9464")),
         "rules_path" => ("/etc/helpdesk/rules.yaml", json!("/etc/helpdesk/rules.yaml")),
         "models.category.path" => ("/srv/models/category.json", json!("/srv/models/category.json")),
         "models.queue.path" => ("/srv/models/queue.json", json!("/srv/models/queue.json")),
@@ -105,6 +106,8 @@ fn unknown_keys_and_bad_values_are_refused_naming_the_key() {
         ("ttl.json", r#"{"cache_ttl": "soon"}"#, "cache_ttl"),
         ("priority.json", r#"{"default_priority": "urgent"}"#, "default_priority"),
         ("listen.yaml", "listen_addr: nowhere\n", "listen_addr"),
+        ("metrics.yaml", "metrics_addr: nowhere\n", "metrics_addr"),
+        ("same.yaml", "listen_addr: 127.0.0.1:7000\nmetrics_addr: 127.0.0.1:7000\n", "metrics_addr"),
     ];
     for (name, text, key) in cases {
         let path = dir.path().join(name);
