@@ -5,6 +5,8 @@ pub mod exporter;
 pub mod names;
 pub mod record;
 pub mod rpc;
+#[cfg(test)]
+mod rpc_tests;
 
 pub use exporter::{METRICS_PATH, install, serve};
 pub use rpc::RpcMetricsLayer;

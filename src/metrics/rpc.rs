@@ -206,24 +206,3 @@ impl<B: Body> Body for RpcBody<B> {
         self.inner.size_hint()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn served_methods_keep_their_name_and_others_share_one_label() {
-        assert_eq!(method_label("/helpdesk.v1.TriageService/TriageTicket"), "helpdesk.v1.TriageService/TriageTicket");
-        assert_eq!(method_label("/grpc.health.v1.Health/Check"), "grpc.health.v1.Health/Check");
-        assert_eq!(method_label("/helpdesk.v1.TriageService/Nope"), UNKNOWN_METHOD);
-        assert_eq!(method_label("/anything/else"), UNKNOWN_METHOD);
-    }
-
-    #[test]
-    fn the_status_comes_from_grpc_status() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(status_in(&headers), None);
-        headers.insert("grpc-status", http::HeaderValue::from_static("3"));
-        assert_eq!(status_in(&headers).map(code_label), Some("INVALID_ARGUMENT"));
-    }
-}
