@@ -31,6 +31,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("log_level", "HELPDESK_LOG_LEVEL"),
     ("log_format", "HELPDESK_LOG_FORMAT"),
     ("listen_addr", "HELPDESK_LISTEN_ADDR"),
+    ("metrics_addr", "HELPDESK_METRICS_ADDR"),
     ("rules_path", "HELPDESK_RULES_PATH"),
     ("models.category.path", "HELPDESK_CATEGORY_MODEL"),
     ("models.queue.path", "HELPDESK_QUEUE_MODEL"),
@@ -110,6 +111,8 @@ pub struct Settings {
     pub log_format: String,
     /// Address the gRPC server listens on.
     pub listen_addr: String,
+    /// Address of the Prometheus endpoint (`GET /metrics`); none serves no metrics.
+    pub metrics_addr: Option<String>,
     /// Routing rules file; the built-in rules when absent.
     pub rules_path: Option<PathBuf>,
     /// Score weights.
@@ -151,6 +154,7 @@ impl Default for Settings {
             log_level: "INFO".into(),
             log_format: "text".into(),
             listen_addr: "127.0.0.1:50051".into(),
+            metrics_addr: None,
             rules_path: None,
             score_weights: ScoreWeights::default(),
             priority_bands: PriorityBands::default(),
@@ -225,9 +229,17 @@ impl Settings {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(invalid("log_format", format!("must be text or json, got {:?}", self.log_format)));
         }
-        self.listen_addr.parse::<SocketAddr>().map_err(|e| {
+        let listen = self.listen_addr.parse::<SocketAddr>().map_err(|e| {
             invalid("listen_addr", format!("{:?} is not an address with a port: {e}", self.listen_addr))
         })?;
+        if let Some(addr) = self.metrics_addr.as_deref() {
+            let metrics = addr
+                .parse::<SocketAddr>()
+                .map_err(|e| invalid("metrics_addr", format!("{addr:?} is not an address with a port: {e}")))?;
+            if metrics == listen && metrics.port() != 0 {
+                return Err(invalid("metrics_addr", "must differ from listen_addr"));
+            }
+        }
         match self.database_url.as_deref() {
             None | Some("") if self.store_type == StoreType::Postgres => {
                 return Err(invalid("database_url", "is required when store_type is postgres"));

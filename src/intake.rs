@@ -1,5 +1,6 @@
 //! Ticket intake: validate a draft, look for near-duplicates, triage it, store it with its audit
-//! entry. Every way in (a gRPC call, a batch or stream item, the command line) goes through these steps.
+//! entry. Every way in (a gRPC call, a batch or stream item, the command line) goes through these steps,
+//! and each decision is counted here (queue, priority, escalation, cache), outside the pure triage core.
 
 mod blocking;
 mod duplicates;
@@ -17,6 +18,7 @@ use crate::{
     config::Settings,
     domain::{Limits, Ticket, TicketDraft, ValidationErrors, validate_draft},
     learn::{ModelError, load_models},
+    metrics::record,
     store::{Store, StoreError},
     triage::{
         RuleSet, RulesError, TriageEngine, TriageResult, Triager,
@@ -162,6 +164,7 @@ impl Intake {
             None => Vec::new(),
         };
         let result = self.engine.triage_with(&ticket, &similar, now);
+        record::triage_decided(&result, self.engine.cache_enabled());
         let ticket = result.settle(ticket);
         if options.dry_run {
             return Ok(Accepted { ticket, result, replayed: false });
@@ -208,6 +211,7 @@ impl Intake {
             match decision {
                 Err(err) => outcomes.push(Err(err)),
                 Ok((ticket, result, fingerprint)) => {
+                    record::triage_decided(&result, self.engine.cache_enabled());
                     if !dry_run {
                         positions.push(outcomes.len());
                         to_store.push((ticket.clone(), result.clone(), fingerprint));

@@ -13,6 +13,7 @@
 //! - [`cli`]: the `helpdesk` subcommands.
 //! - [`config`]: settings from defaults, file and environment.
 //! - [`telemetry`]: logging set-up.
+//! - [`metrics`]: Prometheus metrics (RPCs, triage outcomes, cache, database, streams) and their endpoint.
 //! - [`proto`]: code generated from `proto/helpdesk/v1`.
 
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod grpc;
 pub mod intake;
 pub mod learn;
+pub mod metrics;
 pub mod reload;
 pub mod store;
 pub mod sweeper;

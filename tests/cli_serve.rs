@@ -1,7 +1,10 @@
 //! `helpdesk serve` as an operator runs it: a real process on a free port, `helpdesk triage --server`
-//! against it, `helpdesk stats` on the same SQLite file, and a graceful stop on SIGTERM.
+//! against it, `helpdesk stats` on the same SQLite file, a graceful stop on SIGTERM, and its Prometheus
+//! endpoint with JSON logs.
 
 mod cli_support;
+
+use std::time::Duration;
 
 use cli_support::{
     fixture, helpdesk, is_ticket_id, run,
@@ -103,4 +106,56 @@ fn health_answers_for_the_server_and_each_service() {
     let gone = run(helpdesk(dir.path()).args(["health", "--server", &url, "--timeout", "2"]), "");
     assert_eq!(gone.code, 2, "{}", gone.stdout);
     assert!(gone.stderr.contains("cannot connect to the server at"), "{}", gone.stderr);
+}
+
+/// `GET path` over HTTP/1.1 with the standard library; returns the whole answer.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects to the metrics port");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer read");
+    answer
+}
+
+#[test]
+fn metrics_are_served_on_metrics_addr_and_logs_are_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = helpdesk(dir.path());
+    command.env("HELPDESK_METRICS_ADDR", "127.0.0.1:0").env("HELPDESK_LOG_FORMAT", "json");
+    let server = start_with(command);
+    let line = server.wait_for(&["metrics at http://"]);
+    let logged: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(logged["level"], "INFO", "{line}");
+    let message = logged["fields"]["message"].as_str().expect("a message");
+    let at = message.trim_start_matches("metrics at http://").trim_end_matches("/metrics").to_owned();
+
+    let health = run(helpdesk(dir.path()).args(["health", "--server", &server.addr]), "");
+    assert_eq!(health.code, 0, "{}", health.stderr);
+    let answer = http_get(&at, "/metrics");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("content-type: text/plain; version=0.0.4"), "{answer}");
+    let check = r#"helpdesk_rpc_requests_total{method="grpc.health.v1.Health/Check",code="OK"} 1"#;
+    assert!(answer.contains(check), "{answer}");
+    assert!(answer.contains("helpdesk_db_pool_max_connections 8"), "the file store's pool: {answer}");
+
+    let (code, lines) = server.terminate();
+    assert_eq!(code, 0, "{lines:?}");
+    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+        assert!(parsed.is_ok_and(|v| v["level"].is_string()), "not a JSON log line: {line}");
+    }
+}
+
+#[test]
+fn a_metrics_addr_in_use_is_a_clear_error_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let mut command = helpdesk(dir.path());
+    command.env("HELPDESK_METRICS_ADDR", &addr).args(["serve", "--listen", "127.0.0.1:0"]);
+    let done = run(&mut command, "");
+    assert_eq!(done.code, 2, "{}", done.stderr);
+    assert!(done.stderr.contains(&format!("cannot listen on {addr} (metrics_addr)")), "{}", done.stderr);
 }

@@ -34,6 +34,7 @@ fn sample(key: &str) -> (&'static str, Value) {
         "log_level" => ("DEBUG", json!("DEBUG")),
         "log_format" => ("json", json!("json")),
         "listen_addr" => ("0.0.0.0:6000", json!("0.0.0.0:6000")),
+        "metrics_addr" => ("0.0.0.0:9464", json!("0.0.0.0:9464")),
         "rules_path" => ("/etc/helpdesk/rules.yaml", json!("/etc/helpdesk/rules.yaml")),
         "models.category.path" => ("/srv/models/category.json", json!("/srv/models/category.json")),
         "models.queue.path" => ("/srv/models/queue.json", json!("/srv/models/queue.json")),
@@ -113,6 +114,8 @@ fn unknown_keys_and_bad_values_are_refused_naming_the_key() {
         ("pool.json", r#"{"database_pool": {"size": 1}}"#, "database_pool"),
         ("url.json", r#"{"store_type": "postgres", "database_url": "mysql://db/helpdesk"}"#, "database_url"),
         ("sweep.yaml", "escalation_sweep:\n  interval_secs: 600\n  lease_secs: 60\n", "escalation_sweep"),
+        ("metrics.yaml", "metrics_addr: nowhere\n", "metrics_addr"),
+        ("same.yaml", "listen_addr: 127.0.0.1:7000\nmetrics_addr: 127.0.0.1:7000\n", "metrics_addr"),
     ];
     for (name, text, key) in cases {
         let path = dir.path().join(name);

@@ -12,6 +12,7 @@ use crate::{
     cli::{CliError, ticket_store::where_stored},
     config::{Settings, StoreType},
     grpc::server::{App, run as serve},
+    metrics::{self, METRICS_PATH},
     store::{LockMode, StoreLock},
 };
 
@@ -23,11 +24,13 @@ grpc.health.v1.Health and server reflection. The store is opened and migrated fi
 under store_path by default). SIGINT or SIGTERM starts a graceful shutdown: health turns NOT_SERVING
 and in-flight calls get shutdown_grace_secs to finish. SIGHUP, or a change to the rules_path file
 (looked at every 2 s), reloads the routing rules: a valid file is put in force, an invalid one is
-refused (the rules in force stay); either way an audit entry records it.
+refused (the rules in force stay); either way an audit entry records it. When metrics_addr
+(HELPDESK_METRICS_ADDR) is set, Prometheus metrics are served at http://METRICS_ADDR/metrics.
 
 Examples:
   helpdesk serve
-  helpdesk --config helpdesk.yaml serve --listen 0.0.0.0:50051")]
+  helpdesk --config helpdesk.yaml serve --listen 0.0.0.0:50051
+  HELPDESK_METRICS_ADDR=0.0.0.0:9464 helpdesk serve")]
 pub struct ServeArgs {
     /// Address to listen on, overriding listen_addr (HELPDESK_LISTEN_ADDR); port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
@@ -53,6 +56,16 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
         ),
         _ => None,
     };
+    let metrics_listener = match &settings.metrics_addr {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| CliError::Setup(format!("cannot listen on {addr} (metrics_addr): {e}")))?,
+        ),
+        None => None,
+    };
+    // Installed before the app is built, so nothing it records is missed.
+    let metrics_endpoint = metrics_listener.map(|listener| (listener, metrics::install()));
     let app = App::build(&settings).await.map_err(|e| CliError::Setup(e.to_string()))?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| CliError::Setup(format!("cannot watch SIGHUP: {e}")))?;
     let reloader = app.reloader().cloned();
@@ -70,6 +83,11 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
     });
     let local = listener.local_addr().map_or_else(|_| settings.listen_addr.clone(), |a| a.to_string());
     tracing::info!(store = %where_stored(&settings), "listening on {local}");
+    let exporter = metrics_endpoint.map(|(listener, handle)| {
+        let at = listener.local_addr().map_or_else(|_| "metrics_addr".to_owned(), |a| a.to_string());
+        tracing::info!("metrics at http://{at}{METRICS_PATH}");
+        tokio::spawn(metrics::serve(listener, handle, app.intake().store().clone(), std::future::pending()))
+    });
     let shutdown = async move {
         let name = tokio::select! {
             _ = interrupt.recv() => "SIGINT",
@@ -77,7 +95,11 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
         };
         tracing::info!("{name} received");
     };
-    serve(listener, app, shutdown).await.map_err(|e| CliError::Failed(format!("the server stopped: {e}")))?;
+    let served = serve(listener, app, shutdown).await;
+    if let Some(exporter) = exporter {
+        exporter.abort();
+    }
+    served.map_err(|e| CliError::Failed(format!("the server stopped: {e}")))?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

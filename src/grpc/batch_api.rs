@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     intake::{Accepted, BatchItem, Intake, IntakeError},
+    metrics::record::StreamItems,
     proto::{
         self, BatchTriageRequest, BatchTriageResponse, StreamTriageRequest, StreamTriageResponse, TriageOutcome,
         batch_triage_service_server::BatchTriageService, triage_outcome::Outcome,
@@ -119,6 +120,7 @@ async fn serve_stream(
 ) {
     let mut next_index = 0usize;
     let mut ended = false;
+    let mut in_flight = StreamItems::default();
     while !ended {
         let first = tokio::select! {
             item = inbound.next() => item,
@@ -161,10 +163,12 @@ async fn serve_stream(
                 Err(_) => break,
             }
         }
+        in_flight.received(received.len());
         for outcome in triage_items(&intake, received, &actor, |_| "ticket".to_owned()).await {
             if tx.send(Ok(StreamTriageResponse { outcome: Some(outcome) })).await.is_err() {
                 return; // the client went away
             }
+            in_flight.answered();
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The gRPC server: builds the services over one store and triage engine, adds health and reflection,
-//! applies limits, and serves a bound listener until a shutdown future completes.
+//! applies limits, counts and times every call, and serves a bound listener until a shutdown future completes.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -17,6 +17,7 @@ use super::{
 use crate::{
     config::Settings,
     intake::{EngineError, Intake, engine_from_settings},
+    metrics::RpcMetricsLayer,
     proto::{
         self, audit_service_server::AuditServiceServer, batch_triage_service_server::BatchTriageServiceServer,
         ticket_store_service_server::TicketStoreServiceServer, triage_service_server::TriageServiceServer,
@@ -142,6 +143,7 @@ pub async fn run(
         .trace_fn(
             |request| tracing::info_span!("rpc", method = %request.uri().path(), ticket_id = tracing::field::Empty),
         )
+        .layer(RpcMetricsLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

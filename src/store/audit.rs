@@ -13,7 +13,10 @@ use super::{
     paging::{Page, PageRequest, fingerprint},
     rows::{audit_from_row, micros},
 };
-use crate::domain::{AuditEntry, AuditRecord};
+use crate::{
+    domain::{AuditEntry, AuditRecord},
+    metrics::record::timed,
+};
 
 /// Which audit entries to list; every given filter must match.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,7 +73,8 @@ impl Store {
         if let Some(sequence) = page.cursor::<i64>(&fp)? {
             query = query.filter(audit_entry::Column::Sequence.lt(sequence));
         }
-        let rows = query.order_by_desc(audit_entry::Column::Sequence).limit(page.fetch_limit()).all(&self.db).await?;
+        let rows = query.order_by_desc(audit_entry::Column::Sequence).limit(page.fetch_limit()).all(&self.db);
+        let rows = timed("list_audit", rows).await?;
         let page = page.page(rows, &fp, |r| r.sequence);
         let items = page.items.into_iter().map(audit_from_row).collect::<Result<_, _>>()?;
         Ok(Page { items, next_page_token: page.next_page_token })

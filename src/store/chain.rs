@@ -1,5 +1,8 @@
 //! Write transactions that append to the audit chain: the chain head row is updated first (the write lock),
-//! entries get consecutive sequences and linked hashes, and subscribers hear about each commit.
+//! entries get consecutive sequences and linked hashes, and subscribers hear about each commit. The wait
+//! for the lock (`begin_write`) and the whole transaction (`write_transaction`) are timed.
+
+use std::time::Instant;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, SqliteTransactionMode,
@@ -12,7 +15,10 @@ use super::{
     error::StoreError,
     rows::{audit_row, to_stored_precision},
 };
-use crate::domain::{AuditEntry, AuditRecord};
+use crate::{
+    domain::{AuditEntry, AuditRecord},
+    metrics::record::db_duration,
+};
 
 /// An open write transaction holding the audit chain's lock.
 pub(super) struct WriteTxn {
@@ -20,6 +26,7 @@ pub(super) struct WriteTxn {
     head: audit_chain::Model,
     changed: bool,
     appended: bool,
+    started: Instant,
 }
 
 impl WriteTxn {
@@ -85,6 +92,7 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
+        let started = Instant::now();
         let txn = self.db.begin_with_options(options).await?;
         audit_chain::Entity::update_many()
             .col_expr(Head::LastSequence, Expr::col(Head::LastSequence))
@@ -95,12 +103,13 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::internal("the audit chain head row is missing"))?;
-        Ok(WriteTxn { txn, head, changed: false, appended: false })
+        db_duration("begin_write", started);
+        Ok(WriteTxn { txn, head, changed: false, appended: false, started })
     }
 
     /// Saves the chain head, commits, and wakes audit subscribers when entries were appended.
     pub(super) async fn commit(&self, write: WriteTxn) -> Result<(), StoreError> {
-        let WriteTxn { txn, head, changed, appended } = write;
+        let WriteTxn { txn, head, changed, appended, started } = write;
         if changed {
             audit_chain::Entity::update_many()
                 .col_expr(Head::LastSequence, Expr::value(head.last_sequence))
@@ -121,6 +130,7 @@ impl Store {
             txn.execute_raw(notify).await?;
         }
         txn.commit().await?;
+        db_duration("write_transaction", started);
         if appended {
             let last = head.last_sequence;
             self.audit_committed.send_if_modified(|seen| {

@@ -11,7 +11,10 @@ use super::{
     paging::{Page, PageRequest, fingerprint},
     rows::{micros, ticket_from_row},
 };
-use crate::domain::{Category, Priority, Status, Ticket};
+use crate::{
+    domain::{Category, Priority, Status, Ticket},
+    metrics::record::timed,
+};
 
 /// Which tickets to list; every given filter must match.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,8 +84,8 @@ impl Store {
             .order_by_desc(ticket::Column::CreatedAt)
             .order_by_desc(ticket::Column::TicketId)
             .limit(page.fetch_limit())
-            .all(&self.db)
-            .await?;
+            .all(&self.db);
+        let rows = timed("list_tickets", rows).await?;
         let page = page.page(rows, &fp, |r| (r.created_at, r.ticket_id.clone()));
         let items = page.items.into_iter().map(ticket_from_row).collect::<Result<_, _>>()?;
         Ok(Page { items, next_page_token: page.next_page_token })

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::{connect::Store, entities::ticket, error::StoreError};
+use crate::metrics::record::timed;
 
 /// How many tickets there are, in total and by field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,14 +51,17 @@ async fn counts(
 impl Store {
     /// Ticket counts, read in one transaction so they agree with each other.
     pub async fn stats(&self) -> Result<TicketStats, StoreError> {
-        let txn = self.db.begin().await?;
-        Ok(TicketStats {
-            total: ticket::Entity::find().count(&txn).await?,
-            by_status: counts(&txn, ticket::Column::Status, None).await?,
-            by_category: counts(&txn, ticket::Column::Category, Some("UNSPECIFIED")).await?,
-            by_priority: counts(&txn, ticket::Column::Priority, None).await?,
-            by_queue: counts(&txn, ticket::Column::AssignedQueue, None).await?,
+        timed("stats", async {
+            let txn = self.db.begin().await?;
+            Ok(TicketStats {
+                total: ticket::Entity::find().count(&txn).await?,
+                by_status: counts(&txn, ticket::Column::Status, None).await?,
+                by_category: counts(&txn, ticket::Column::Category, Some("UNSPECIFIED")).await?,
+                by_priority: counts(&txn, ticket::Column::Priority, None).await?,
+                by_queue: counts(&txn, ticket::Column::AssignedQueue, None).await?,
+            })
         })
+        .await
     }
 }
 

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     domain::{AuditAction, AuditRecord, Category, Limits, Ticket, TicketPatch},
+    metrics::record::timed,
     triage::TriageResult,
 };
 
@@ -87,9 +88,12 @@ impl Store {
 
     /// A ticket with its latest triage result.
     pub async fn get_ticket(&self, ticket_id: &str) -> Result<Option<(Ticket, Option<TriageResult>)>, StoreError> {
-        let Some(ticket) = load_ticket(&self.db, ticket_id).await? else { return Ok(None) };
-        let result = load_result(&self.db, ticket_id, true).await?;
-        Ok(Some((ticket, result)))
+        timed("get_ticket", async {
+            let Some(ticket) = load_ticket(&self.db, ticket_id).await? else { return Ok(None) };
+            let result = load_result(&self.db, ticket_id, true).await?;
+            Ok(Some((ticket, result)))
+        })
+        .await
     }
 
     /// Applies `patch` to the stored ticket inside one transaction; audit `ticket.updated` with the

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     domain::{AuditAction, AuditRecord, Ticket},
+    metrics::record::timed,
     triage::{TriageResult, similarity::Fingerprint},
 };
 
@@ -124,7 +125,7 @@ impl Store {
 
     /// The first answer given for `request_id`, if that request was stored.
     pub async fn find_request(&self, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
-        replay(&self.db, request_id).await
+        timed("find_request", replay(&self.db, request_id)).await
     }
 }
 

@@ -51,7 +51,8 @@ pub fn start_as_configured(mut command: std::process::Command) -> Server {
     while Instant::now() < deadline {
         let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) else { continue };
         if let Some(rest) = line.split("listening on ").nth(1) {
-            let addr = rest.split_whitespace().next().expect("an address").to_owned();
+            // Text or JSON logs: the address ends at a space or at the closing quote.
+            let addr = rest.split(|c: char| c.is_whitespace() || c == '"').next().expect("an address").to_owned();
             return Server { child, lines, addr };
         }
     }

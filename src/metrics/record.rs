@@ -1,0 +1,145 @@
+//! Recording what the service decides and waits for: triage outcomes, escalations, cache use,
+//! database latency and stream items in flight. Each is a no-op until a recorder is installed.
+
+use std::{future::Future, time::Instant};
+
+use metrics::{counter, gauge, histogram};
+
+use super::names::{
+    CACHE_HITS, CACHE_MISSES, DB_DURATION, DB_POOL_CONNECTIONS, DB_POOL_MAX, ESCALATIONS, STREAM_ITEMS_IN_FLIGHT,
+    TRIAGE_OUTCOMES,
+};
+use crate::{
+    store::PoolStatus,
+    triage::{
+        TriageResult,
+        result::{Escalation, EscalationLevel},
+    },
+};
+
+/// Counts one triage decision: its queue and final priority, its escalation, and (when `cached`
+/// results are kept) whether the cache answered it.
+pub fn triage_decided(result: &TriageResult, cached: bool) {
+    counter!(TRIAGE_OUTCOMES, "queue" => result.queue.clone(), "priority" => result.priority.as_str()).increment(1);
+    if result.escalation.escalated {
+        let level = level_label(result.escalation.level);
+        counter!(ESCALATIONS, "level" => level, "reason" => reason_label(&result.escalation)).increment(1);
+    }
+    if cached {
+        counter!(if result.from_cache { CACHE_HITS } else { CACHE_MISSES }).increment(1);
+    }
+}
+
+fn level_label(level: EscalationLevel) -> &'static str {
+    match level {
+        EscalationLevel::None => "none",
+        EscalationLevel::Supervisor => "supervisor",
+        EscalationLevel::OnCall => "on_call",
+    }
+}
+
+/// The causes of an escalation as a bounded label: `critical_priority`, `age` and `rule`, joined by
+/// `+` in that order (the reason text itself names hours and rules, too many values for a label).
+pub fn reason_label(escalation: &Escalation) -> &'static str {
+    let has = |start: &str| escalation.reason.split("; ").any(|part| part.starts_with(start));
+    match (has("critical priority"), has("open for "), has("rule ")) {
+        (true, false, false) => "critical_priority",
+        (false, true, false) => "age",
+        (false, false, true) => "rule",
+        (true, true, false) => "critical_priority+age",
+        (true, false, true) => "critical_priority+rule",
+        (false, true, true) => "age+rule",
+        (true, true, true) => "critical_priority+age+rule",
+        (false, false, false) => "other",
+    }
+}
+
+/// Runs a database operation, recording how long it took under `operation`.
+pub async fn timed<T>(operation: &'static str, work: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    let out = work.await;
+    db_duration(operation, started);
+    out
+}
+
+/// Records the time since `started` for a database `operation`.
+pub fn db_duration(operation: &'static str, started: Instant) {
+    histogram!(DB_DURATION, "operation" => operation).record(started.elapsed().as_secs_f64());
+}
+
+/// Sets the pool gauges from a sample.
+pub fn pool_sampled(status: PoolStatus) {
+    gauge!(DB_POOL_CONNECTIONS, "state" => "in_use").set(f64::from(status.in_use));
+    gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(status.idle));
+    gauge!(DB_POOL_MAX).set(f64::from(status.max));
+}
+
+/// StreamTriage items received and not yet answered; whatever is still counted when this is
+/// dropped (the client left, the server stopped) is taken off the gauge then.
+#[derive(Debug, Default)]
+pub struct StreamItems {
+    pending: usize,
+}
+
+impl StreamItems {
+    /// Counts `n` more received items.
+    pub fn received(&mut self, n: usize) {
+        self.pending += n;
+        gauge!(STREAM_ITEMS_IN_FLIGHT).increment(n as f64);
+    }
+
+    /// Takes one answered item off.
+    pub fn answered(&mut self) {
+        if self.pending > 0 {
+            self.pending -= 1;
+            gauge!(STREAM_ITEMS_IN_FLIGHT).decrement(1.0);
+        }
+    }
+}
+
+impl Drop for StreamItems {
+    fn drop(&mut self) {
+        if self.pending > 0 {
+            gauge!(STREAM_ITEMS_IN_FLIGHT).decrement(self.pending as f64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{Priority, Status},
+        triage::{
+            TriageSettings,
+            escalate::{EscalationInput, decide},
+        },
+    };
+
+    fn escalation(priority: Priority, age_hours: i64, rule: Option<&str>) -> Escalation {
+        let input = EscalationInput { priority, status: Status::New, age_hours, rule };
+        decide(&input, &TriageSettings::default())
+    }
+
+    #[test]
+    fn reason_labels_name_each_cause_of_a_real_escalation() {
+        assert_eq!(reason_label(&escalation(Priority::Critical, 0, None)), "critical_priority");
+        assert_eq!(reason_label(&escalation(Priority::Low, 30, None)), "age");
+        assert_eq!(reason_label(&escalation(Priority::Low, 0, Some("vip"))), "rule");
+        assert_eq!(reason_label(&escalation(Priority::Critical, 48, Some("vip"))), "critical_priority+age+rule");
+    }
+
+    #[test]
+    fn stream_items_leave_the_gauge_when_answered_or_dropped() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            let mut items = StreamItems::default();
+            items.received(3);
+            items.answered();
+            assert!(handle.render().contains(&format!("{STREAM_ITEMS_IN_FLIGHT} 2")), "{}", handle.render());
+            drop(items);
+            assert!(handle.render().contains(&format!("{STREAM_ITEMS_IN_FLIGHT} 0")), "{}", handle.render());
+        });
+    }
+}
