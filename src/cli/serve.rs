@@ -1,11 +1,12 @@
 //! `helpdesk serve`: the gRPC server, until SIGINT or SIGTERM, then a graceful shutdown.
 
-use std::{net::SocketAddr, process::ExitCode};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use clap::Args;
 use tokio::{
     net::TcpListener,
     signal::unix::{SignalKind, signal},
+    sync::watch,
 };
 
 use crate::{
@@ -14,6 +15,7 @@ use crate::{
     grpc::server::{App, run as serve},
     metrics::{self, METRICS_PATH},
     store::{LockMode, StoreLock},
+    sweeper::{Sweeper, SystemClock},
 };
 
 /// Arguments of `helpdesk serve`.
@@ -24,7 +26,9 @@ grpc.health.v1.Health and server reflection. The store is opened and migrated fi
 under store_path by default). SIGINT or SIGTERM starts a graceful shutdown: health turns NOT_SERVING
 and in-flight calls get shutdown_grace_secs to finish. SIGHUP, or a change to the rules_path file
 (looked at every 2 s), reloads the routing rules: a valid file is put in force, an invalid one is
-refused (the rules in force stay); either way an audit entry records it. When metrics_addr
+refused (the rules in force stay); either way an audit entry records it. Every
+escalation_sweep.interval_secs the escalation sweep escalates tickets left open past
+escalation_threshold_hours (one instance sweeps at a time when several share a database). When metrics_addr
 (HELPDESK_METRICS_ADDR) is set, Prometheus metrics are served at http://METRICS_ADDR/metrics.
 
 Examples:
@@ -88,14 +92,27 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
         tracing::info!("metrics at http://{at}{METRICS_PATH}");
         tokio::spawn(metrics::serve(listener, handle, app.intake().store().clone(), std::future::pending()))
     });
+    let (stop_sweeper, sweeper_stopping) = watch::channel(false);
+    let sweeper = settings.escalation_sweep.enabled.then(|| {
+        let store = app.intake().store().clone();
+        let clock = Arc::new(SystemClock);
+        let sweeper =
+            Sweeper::new(store, settings.escalation_sweep, settings.triage_settings(), clock, Sweeper::instance_name());
+        tokio::spawn(sweeper.run(sweeper_stopping))
+    });
     let shutdown = async move {
         let name = tokio::select! {
             _ = interrupt.recv() => "SIGINT",
             _ = terminate.recv() => "SIGTERM",
         };
         tracing::info!("{name} received");
+        // The sweep stops first and gives its lease up, so another instance takes it over at once.
+        stop_sweeper.send_replace(true);
     };
     let served = serve(listener, app, shutdown).await;
+    if let Some(sweeper) = sweeper {
+        let _ = sweeper.await;
+    }
     if let Some(exporter) = exporter {
         exporter.abort();
     }

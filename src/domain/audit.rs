@@ -18,6 +18,8 @@ pub enum AuditAction {
     TicketUpdated,
     /// A ticket was deleted.
     TicketDeleted,
+    /// The periodic sweep escalated a ticket left open too long.
+    TicketEscalated,
     /// Old tickets were purged.
     TicketsPurged,
     /// Audit entries were exported.
@@ -38,6 +40,7 @@ impl AuditAction {
             AuditAction::TicketCreated => "ticket.created",
             AuditAction::TicketUpdated => "ticket.updated",
             AuditAction::TicketDeleted => "ticket.deleted",
+            AuditAction::TicketEscalated => "ticket.escalated",
             AuditAction::TicketsPurged => "tickets.purged",
             AuditAction::AuditExported => "audit.exported",
             AuditAction::AuditPurged => "audit.purged",

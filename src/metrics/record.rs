@@ -11,10 +11,7 @@ use super::names::{
 };
 use crate::{
     store::PoolStatus,
-    triage::{
-        TriageResult,
-        result::{Escalation, EscalationLevel},
-    },
+    triage::{TriageResult, result::Escalation},
 };
 
 /// Counts one triage decision: its queue and final priority, its escalation, and (when `cached`
@@ -22,7 +19,7 @@ use crate::{
 pub fn triage_decided(result: &TriageResult, cached: bool) {
     counter!(TRIAGE_OUTCOMES, "queue" => result.queue.clone(), "priority" => result.priority.as_str()).increment(1);
     if result.escalation.escalated {
-        let level = level_label(result.escalation.level);
+        let level = result.escalation.level.as_str();
         counter!(ESCALATIONS, "level" => level, "reason" => reason_label(&result.escalation)).increment(1);
     }
     if cached {
@@ -30,12 +27,9 @@ pub fn triage_decided(result: &TriageResult, cached: bool) {
     }
 }
 
-fn level_label(level: EscalationLevel) -> &'static str {
-    match level {
-        EscalationLevel::None => "none",
-        EscalationLevel::Supervisor => "supervisor",
-        EscalationLevel::OnCall => "on_call",
-    }
+/// Counts one escalation by the periodic sweep.
+pub fn swept(escalation: &Escalation) {
+    counter!(ESCALATIONS, "level" => escalation.level.as_str(), "reason" => reason_label(escalation)).increment(1);
 }
 
 /// The causes of an escalation as a bounded label: `critical_priority`, `age` and `rule`, joined by

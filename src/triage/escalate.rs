@@ -21,13 +21,37 @@ pub struct EscalationInput<'a> {
     pub rule: Option<&'a str>,
 }
 
-/// Decides whether and how far a ticket is escalated.
-pub fn decide(input: &EscalationInput<'_>, settings: &TriageSettings) -> Escalation {
-    let threshold = if settings.escalation_threshold_hours.is_finite() && settings.escalation_threshold_hours > 0.0 {
+/// The age threshold in hours (the default when the setting is unusable).
+fn threshold_hours(settings: &TriageSettings) -> f64 {
+    if settings.escalation_threshold_hours.is_finite() && settings.escalation_threshold_hours > 0.0 {
         settings.escalation_threshold_hours
     } else {
         TriageSettings::default().escalation_threshold_hours
-    };
+    }
+}
+
+/// How the periodic sweep escalates an open ticket found `age` old: to whoever is on call when it is
+/// critical, to a supervisor otherwise; `None` while it is under the threshold or no longer open.
+pub fn for_age(
+    priority: Priority,
+    status: Status,
+    age: chrono::Duration,
+    settings: &TriageSettings,
+) -> Option<Escalation> {
+    let threshold = threshold_hours(settings);
+    let age_hours = age.num_milliseconds() as f64 / 3_600_000.0;
+    if !status.is_open() || status == Status::Escalated || age_hours < threshold {
+        return None;
+    }
+    let level = if priority == Priority::Critical { EscalationLevel::OnCall } else { EscalationLevel::Supervisor };
+    let shown = (age_hours * 10.0).floor() / 10.0;
+    let reason = format!("open for {} h, over the {} h threshold", hours(shown), hours(threshold));
+    Some(Escalation { escalated: true, level, reason })
+}
+
+/// Decides whether and how far a ticket is escalated.
+pub fn decide(input: &EscalationInput<'_>, settings: &TriageSettings) -> Escalation {
+    let threshold = threshold_hours(settings);
     let critical = input.priority == Priority::Critical;
     let mut level = EscalationLevel::None;
     let mut reasons: Vec<String> = Vec::new();
@@ -94,5 +118,20 @@ mod tests {
         );
         let e = decide(&input(Priority::Critical, Status::New, 0, Some("outages")), &settings);
         assert_eq!(e.level, EscalationLevel::OnCall);
+    }
+
+    #[test]
+    fn the_sweep_escalates_open_tickets_over_the_threshold_only() {
+        let settings = TriageSettings { escalation_threshold_hours: 24.0, ..TriageSettings::default() };
+        let age = |h: i64, m: i64| chrono::Duration::hours(h) + chrono::Duration::minutes(m);
+        assert_eq!(for_age(Priority::High, Status::Triaged, age(23, 59), &settings), None);
+        let e = for_age(Priority::High, Status::InProgress, age(24, 30), &settings).expect("over");
+        assert_eq!((e.escalated, e.level), (true, EscalationLevel::Supervisor));
+        assert_eq!(e.reason, "open for 24.5 h, over the 24 h threshold");
+        let e = for_age(Priority::Critical, Status::New, age(30, 0), &settings).expect("over");
+        assert_eq!(e.level, EscalationLevel::OnCall);
+        for done in [Status::Resolved, Status::Closed, Status::Escalated] {
+            assert_eq!(for_age(Priority::High, done, age(100, 0), &settings), None, "{done:?}");
+        }
     }
 }

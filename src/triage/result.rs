@@ -123,6 +123,17 @@ pub enum EscalationLevel {
     OnCall,
 }
 
+impl EscalationLevel {
+    /// The level's name as shown in audit details and metrics (`none`, `supervisor`, `on_call`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationLevel::None => "none",
+            EscalationLevel::Supervisor => "supervisor",
+            EscalationLevel::OnCall => "on_call",
+        }
+    }
+}
+
 /// The escalation decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Escalation {

@@ -3,6 +3,7 @@
 pub mod audit_chain;
 pub mod audit_entry;
 pub mod audit_export;
+pub mod lease;
 pub mod request_key;
 pub mod ticket;
 pub mod ticket_band;
