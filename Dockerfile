@@ -30,9 +30,11 @@ USER helpdesk
 WORKDIR /data
 ENV HELPDESK_STORE_PATH=/data \
     HELPDESK_LISTEN_ADDR=0.0.0.0:50051 \
+    HELPDESK_METRICS_ADDR=0.0.0.0:9464 \
     HELPDESK_LOG_FORMAT=json
 VOLUME ["/data"]
-EXPOSE 50051
+# gRPC, and Prometheus metrics at /metrics.
+EXPOSE 50051 9464
 # The service's own health RPC (grpc.health.v1), asked by the same binary: no extra tool needed.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
     CMD ["helpdesk", "health", "--timeout", "4"]
