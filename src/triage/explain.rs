@@ -43,6 +43,12 @@ pub struct Decision<'a> {
     pub sla_due_at: DateTime<Utc>,
 }
 
+/// `x` rounded to two decimals, with a negative value that rounds to zero shown as 0.00, not -0.00.
+fn shown(x: f64) -> f64 {
+    let rounded = (x * 100.0).round() / 100.0;
+    if rounded == 0.0 { 0.0 } else { rounded }
+}
+
 /// The decision in words.
 pub fn explain(d: &Decision<'_>) -> String {
     let c = d.classification;
@@ -58,7 +64,7 @@ pub fn explain(d: &Decision<'_>) -> String {
         out.push_str(&format!(" The text suggests {} instead ({:.2}).", c.predicted_category, c.predicted_confidence));
     }
     let parts: Vec<String> =
-        d.components.iter().map(|p| format!("{} {:.2}", p.name.replace('_', " "), p.contribution)).collect();
+        d.components.iter().map(|p| format!("{} {:.2}", p.name.replace('_', " "), shown(p.contribution))).collect();
     out.push_str(&format!(" Score {:.2}: {}.", d.score, parts.join(", ")));
     if d.banded > d.declared {
         let band = if d.banded == Priority::Critical { d.bands.critical } else { d.bands.high };
@@ -162,5 +168,12 @@ mod tests {
              Routed to incident-response by rule \"outages\". Tagged outage. Escalated to on-call: critical priority. \
              First response due 2026-11-27T12:00:00Z."
         );
+    }
+
+    #[test]
+    fn a_contribution_that_rounds_to_zero_has_no_minus_sign() {
+        assert_eq!(format!("{:.2}", shown(-0.0001)), "0.00");
+        assert_eq!(format!("{:.2}", shown(-0.013)), "-0.01");
+        assert_eq!(format!("{:.2}", shown(0.456)), "0.46");
     }
 }
