@@ -9,7 +9,10 @@ use std::{
 use clap::Args;
 
 use crate::{
-    cli::{CliError, ticket_store::open_store},
+    cli::{
+        CliError,
+        ticket_store::{close_store, open_store},
+    },
     config::{Settings, StoreType},
     store::Store,
 };
@@ -81,9 +84,7 @@ pub async fn run(args: BackupArgs, settings: &Settings) -> Result<ExitCode, CliE
 
     let store = open_store(settings).await?;
     let written = store.snapshot_into(temp.path()).await;
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     written.map_err(|e| CliError::Failed(format!("the snapshot of {} failed: {e}", database.display())))?;
     let report = Store::inspect_snapshot(temp.path())
         .await

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use crate::{
-    cli::{CliError, ticket_store::where_stored},
+    cli::{
+        CliError,
+        ticket_store::{close_store, where_stored},
+    },
     config::Settings,
     store::Store,
 };
@@ -22,8 +25,6 @@ pub async fn run(settings: &Settings) -> Result<ExitCode, CliError> {
             println!("  {name}");
         }
     }
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,11 @@ use chrono::{SecondsFormat, Utc};
 use clap::Args;
 
 use crate::{
-    cli::{CliError, ticket_store::open_store, when::parse_when},
+    cli::{
+        CliError,
+        ticket_store::{close_store, open_store},
+        when::parse_when,
+    },
     config::Settings,
 };
 
@@ -43,9 +47,7 @@ pub async fn run(args: PurgeArgs, settings: &Settings) -> Result<ExitCode, CliEr
     let cutoff = parse_when(&args.older_than, now).map_err(|e| CliError::Usage(format!("--older-than: {e}")))?;
     let store = open_store(settings).await?;
     let purged = store.purge_tickets(cutoff, args.dry_run, ACTOR, now).await;
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     let count = purged.map_err(|e| CliError::Failed(format!("cannot purge tickets: {e}")))?;
     let cutoff = cutoff.to_rfc3339_opts(SecondsFormat::Secs, true);
     if args.dry_run {

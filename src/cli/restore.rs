@@ -9,7 +9,7 @@ use crate::{
     cli::{
         CliError,
         backup::{parent, sync_folder},
-        ticket_store::open_store,
+        ticket_store::{close_store, open_store},
     },
     config::{Settings, StoreType},
     store::{LockMode, Store, StoreError, StoreLock},
@@ -109,9 +109,7 @@ pub async fn run(args: RestoreArgs, settings: &Settings) -> Result<ExitCode, Cli
     // Open it as the server will: migrations the backup lacks are applied now.
     let store = open_store(settings).await?;
     let stats = store.stats().await.map_err(|e| CliError::Failed(format!("cannot count the restored tickets: {e}")));
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     let stats = stats?;
     println!("restored {} into {}", file.display(), database.display());
     println!("  tickets:       {}", stats.total);

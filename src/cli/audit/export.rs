@@ -15,7 +15,7 @@ use crate::{
     cli::{
         CliError,
         backup::{parent, sync_folder},
-        ticket_store::open_store,
+        ticket_store::{close_store, open_store},
         when::parse_when,
     },
     config::Settings,
@@ -59,9 +59,7 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> Result<ExitCode, CliE
         .transpose()?;
     let store = open_store(settings).await?;
     let done = export(&store, before, args.output.as_ref(), now).await;
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     let (count, last) = done?;
     let cutoff = before.map_or_else(|| "any time".to_owned(), |b| b.to_rfc3339_opts(SecondsFormat::Secs, true));
     let place = args.output.as_ref().map_or_else(|| "standard output".to_owned(), |p| p.display().to_string());

@@ -8,7 +8,11 @@ use clap::Args;
 
 use super::ACTOR;
 use crate::{
-    cli::{CliError, ticket_store::open_store, when::parse_when},
+    cli::{
+        CliError,
+        ticket_store::{close_store, open_store},
+        when::parse_when,
+    },
     config::Settings,
     store::StoreError,
 };
@@ -46,9 +50,7 @@ pub async fn run(args: PurgeArgs, settings: &Settings) -> Result<ExitCode, CliEr
     let before = parse_when(&args.before, now).map_err(|e| CliError::Usage(format!("--before: {e}")))?;
     let store = open_store(settings).await?;
     let purged = store.purge_audit(before, args.force, ACTOR, now).await;
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     let count = purged.map_err(|e| match e {
         StoreError::FailedPrecondition(why) => CliError::Failed(format!("audit purge refused: {why}")),
         e => CliError::Failed(format!("cannot purge audit entries: {e}")),

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use crate::{
-    cli::{CliError, ticket_store::open_store},
+    cli::{
+        CliError,
+        ticket_store::{close_store, open_store},
+    },
     config::Settings,
 };
 
@@ -11,9 +14,7 @@ use crate::{
 pub async fn run(settings: &Settings) -> Result<ExitCode, CliError> {
     let store = open_store(settings).await?;
     let report = store.verify_audit().await;
-    if let Err(e) = store.close().await {
-        tracing::warn!(error = %e, "cannot close the store cleanly");
-    }
+    close_store(store).await;
     let report = report.map_err(|e| CliError::Setup(format!("cannot read the audit log: {e}")))?;
     if report.valid {
         println!("audit chain valid: {} entries checked", report.entries_checked);
