@@ -11,7 +11,10 @@ use chrono::{Duration, Utc};
 use common::{Backend, TestApp, spawn_app_on, ticket};
 use helpdesk_ai::{
     client::HelpdeskClients,
-    proto::{self, CreateTicketRequest, GetTicketRequest, ListAuditEntriesRequest, VerifyAuditChainRequest},
+    proto::{
+        self, CreateTicketRequest, GetTicketRequest, ListAuditEntriesRequest, UpdateTicketRequest,
+        VerifyAuditChainRequest,
+    },
     sweeper::{ACTOR, ManualClock, SweepOutcome, SweepSettings, Sweeper},
     triage::TriageSettings,
 };
@@ -75,6 +78,14 @@ async fn overdue_tickets_are_escalated_once_by_one_instance_at_a_time(backend: B
         assert!(details["reason"].as_str().expect("reason").ends_with("over the 24 h threshold"), "{details}");
     }
     assert_eq!(a.sweep_once().await.expect("sweeps"), SweepOutcome::Swept(0), "no ticket is escalated twice");
+    // Someone takes the high ticket back into work: the sweep does not escalate it again.
+    let back =
+        proto::Ticket { ticket_id: high.clone(), status: proto::Status::InProgress as i32, ..Default::default() };
+    let mask = Some(prost_types::FieldMask { paths: vec!["status".into()] });
+    app.tickets.update_ticket(UpdateTicketRequest { ticket: Some(back), update_mask: mask }).await.expect("moved back");
+    clock.advance(Duration::seconds(30));
+    assert_eq!(a.sweep_once().await.expect("sweeps"), SweepOutcome::Swept(0), "swept once per ticket");
+    assert_eq!(status_of(&mut app, &high).await, proto::Status::InProgress as i32);
 
     // Instance a stops without a word (a crash): b waits until a's lease lapses, then takes over.
     drop(a);

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Timelike, Utc};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 
 use super::{
     entities::{audit_entry, ticket, ticket_band, ticket_fingerprint, triage_result},
@@ -65,6 +65,8 @@ pub(super) fn ticket_row(t: &Ticket) -> Result<ticket::ActiveModel, StoreError> 
         tags_json: Set(to_json(&t.tags)?),
         metadata_json: Set(to_json(&t.metadata)?),
         assigned_queue: Set(t.assigned_queue.clone()),
+        // Only the escalation sweep writes it; inserts leave it empty and updates leave it alone.
+        swept_at: NotSet,
     })
 }
 

@@ -16,7 +16,8 @@ use crate::{
     triage::result::Escalation,
 };
 
-/// Statuses the sweep looks at: open and not escalated yet.
+/// Statuses the sweep looks at: open and not escalated now (a ticket it escalated once is never swept
+/// again, even when someone moves it back to IN_PROGRESS).
 const SWEPT: [Status; 3] = [Status::New, Status::Triaged, Status::InProgress];
 
 /// A ticket the sweep escalated, and why.
@@ -29,7 +30,8 @@ pub struct SweptTicket {
 }
 
 impl Store {
-    /// Escalates up to `limit` of the oldest open, not yet escalated tickets created before `cutoff`:
+    /// Escalates up to `limit` of the oldest open, not escalated tickets created before `cutoff` that
+    /// the sweep never escalated before:
     /// `decide` gives each one's escalation (a ticket it answers `None` for is left alone), its status
     /// becomes ESCALATED and a `ticket.escalated` entry by `actor` records the level and reason.
     /// Several instances may sweep at once without escalating a ticket twice: the candidates are read
@@ -46,6 +48,7 @@ impl Store {
         let rows = ticket::Entity::find()
             .filter(Column::Status.is_in(SWEPT.map(Status::as_str)))
             .filter(Column::CreatedAt.lt(micros(cutoff)))
+            .filter(Column::SweptAt.is_null())
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::TicketId)
             .limit(limit)
@@ -65,6 +68,7 @@ impl Store {
         ticket::Entity::update_many()
             .col_expr(Column::Status, Status::Escalated.as_str().into())
             .col_expr(Column::UpdatedAt, micros(now).into())
+            .col_expr(Column::SweptAt, micros(now).into())
             .filter(Column::TicketId.is_in(ids))
             .exec(write.conn())
             .await?;

@@ -33,6 +33,8 @@ pub struct Model {
     pub metadata_json: String,
     /// Queue, if routed.
     pub assigned_queue: Option<String>,
+    /// When the escalation sweep escalated it (microseconds); it does so once per ticket.
+    pub swept_at: Option<i64>,
 }
 
 /// No relations are declared; queries join by hand where needed.

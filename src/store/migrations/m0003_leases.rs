@@ -1,11 +1,18 @@
-//! Leases: named, expiring claims that let one instance of several do a periodic job (the escalation
-//! sweep) while the others wait, and let another take over when the holder stops renewing.
+//! The escalation sweep's tables: leases (named, expiring claims that let one instance of several do a
+//! periodic job while the others wait, and let another take over when the holder stops renewing) and
+//! `tickets.swept_at`, so the sweep escalates a ticket once even if it is moved back afterwards.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-/// Creates `leases`.
+/// Creates `leases` and adds `tickets.swept_at`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Tickets {
+    Table,
+    SweptAt,
+}
 
 #[derive(DeriveIden)]
 enum Leases {
@@ -26,7 +33,9 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Leases::ExpiresAt))
                 .to_owned(),
         )
-        .await
+        .await?;
+        m.alter_table(Table::alter().table(Tickets::Table).add_column(big_integer_null(Tickets::SweptAt)).to_owned())
+            .await
     }
 
     /// Applied as one transaction, so a failure leaves no half-made schema behind.
