@@ -4,10 +4,8 @@
 
 mod cli_support;
 
-use std::time::Duration;
-
 use cli_support::{
-    fixture, helpdesk, is_ticket_id, run,
+    fixture, helpdesk, http_get, is_ticket_id, run,
     server::{start, start_with},
 };
 
@@ -106,17 +104,6 @@ fn health_answers_for_the_server_and_each_service() {
     let gone = run(helpdesk(dir.path()).args(["health", "--server", &url, "--timeout", "2"]), "");
     assert_eq!(gone.code, 2, "{}", gone.stdout);
     assert!(gone.stderr.contains("cannot connect to the server at"), "{}", gone.stderr);
-}
-
-/// `GET path` over HTTP/1.1 with the standard library; returns the whole answer.
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connects to the metrics port");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request sent");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer read");
-    answer
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::{collections::HashMap, time::Duration};
 
 use cli_support::{
-    helpdesk,
+    helpdesk, http_get,
     server::{Server, start_as_configured},
 };
 use common::{Backend, ticket};
@@ -51,11 +51,14 @@ async fn instances_starting_together_migrate_once() {
     assert!(migrated[3] >= 2, "the first one applies all of them: {migrated:?}");
 }
 
-fn start(settings: &Settings, dir: &std::path::Path) -> Server {
+fn start(settings: &Settings, dir: &std::path::Path, metrics_addr: Option<&str>) -> Server {
     let mut command = helpdesk(dir);
     command
         .env("HELPDESK_STORE_TYPE", "postgres")
         .env("HELPDESK_DATABASE_URL", settings.database_url.as_deref().expect("a URL"));
+    if let Some(addr) = metrics_addr {
+        command.env("HELPDESK_METRICS_ADDR", addr);
+    }
     start_as_configured(command)
 }
 
@@ -79,7 +82,9 @@ async fn watched(
 async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other() {
     let Some(settings) = postgres().await else { return };
     let dir = tempfile::tempdir().expect("temp dir");
-    let (a, b) = (start(&settings, dir.path()), start(&settings, dir.path()));
+    let a = start(&settings, dir.path(), Some("127.0.0.1:0"));
+    let b = start(&settings, dir.path(), None);
+    let metrics_line = a.wait_for(&["metrics at http://"]);
     let mut clients = Vec::new();
     for server in [&a, &b] {
         clients.push(HelpdeskClients::connect(&server.addr, Duration::from_secs(5)).await.expect("connects"));
@@ -168,6 +173,12 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
         seen.sort_unstable();
         assert_eq!(seen, sequences);
     }
+    // Instance a's metrics: its share of the triages and its PostgreSQL pool.
+    let at = metrics_line.split("metrics at http://").nth(1).and_then(|r| r.split('/').next()).expect("an address");
+    let metrics = http_get(at, "/metrics");
+    let triaged = r#"helpdesk_rpc_requests_total{method="helpdesk.v1.TriageService/TriageTicket",code="OK"} 24"#;
+    assert!(metrics.contains(triaged), "12 first triages and 12 retries through a: {metrics}");
+    assert!(metrics.contains("helpdesk_db_pool_max_connections 10"), "the PostgreSQL pool: {metrics}");
     for server in [a, b] {
         assert_eq!(server.terminate().0, 0, "a clean stop");
     }

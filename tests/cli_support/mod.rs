@@ -80,3 +80,14 @@ pub fn is_ticket_id(id: &str) -> bool {
         && parts[2].len() == 8
         && parts[2].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
+
+/// `GET path` over HTTP/1.1 with the standard library; returns the whole answer.
+pub fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects to the metrics port");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer read");
+    answer
+}
