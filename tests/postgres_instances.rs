@@ -18,6 +18,7 @@ use helpdesk_ai::{
     store::Store,
 };
 use prost_types::FieldMask;
+use sea_orm::sqlx::{Connection as _, PgConnection};
 use tokio_stream::StreamExt;
 
 /// A fresh PostgreSQL database's settings, or `None` (the test is skipped) without a test server.
@@ -182,4 +183,23 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
     for server in [a, b] {
         assert_eq!(server.terminate().0, 0, "a clean stop");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_that_requires_tls_gets_an_encrypted_connection() {
+    let Some(settings) = postgres().await else { return };
+    let url = settings.database_url.clone().expect("a URL");
+    let mut probe = PgConnection::connect(&url).await.expect("connects");
+    let ssl: String = sea_orm::sqlx::query_scalar("SHOW ssl").fetch_one(&mut probe).await.expect("SHOW ssl");
+    if ssl != "on" {
+        eprintln!("skipped: the test server does not offer TLS (ssl = {ssl})");
+        return;
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let settings = Settings { database_url: Some(format!("{url}{separator}sslmode=require")), ..settings };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(&settings, dir.path(), None);
+    let connected = server.startup.iter().find(|l| l.contains("connected to PostgreSQL")).cloned();
+    assert!(connected.as_deref().is_some_and(|l| l.contains("tls=true")), "{:?}", server.startup);
+    assert_eq!(server.terminate().0, 0);
 }

@@ -46,7 +46,14 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseC
             return Err(unavailable(sqlx::Error::PoolTimedOut));
         }
     };
-    tracing::info!(%target, pool_size = settings.size, "store: connected to PostgreSQL");
+    // Whether the connection is encrypted (the URL's sslmode: prefer by default, require, verify-ca,
+    // verify-full with sslrootcert), so operators see it at start.
+    let tls: bool =
+        sqlx::query_scalar("SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)")
+            .fetch_one(&pool)
+            .await
+            .map_err(unavailable)?;
+    tracing::info!(%target, pool_size = settings.size, tls, "store: connected to PostgreSQL");
     Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 

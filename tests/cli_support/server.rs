@@ -16,6 +16,8 @@ pub struct Server {
     lines: mpsc::Receiver<String>,
     /// Where it listens (`127.0.0.1:PORT`).
     pub addr: String,
+    /// What it wrote before it listened (opening the store, migrations).
+    pub startup: Vec<String>,
 }
 
 /// `helpdesk serve` on a file store under `dir`, on a free port.
@@ -48,13 +50,15 @@ pub fn start_as_configured(mut command: std::process::Command) -> Server {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(30);
+    let mut startup = Vec::new();
     while Instant::now() < deadline {
         let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) else { continue };
         if let Some(rest) = line.split("listening on ").nth(1) {
             // Text or JSON logs: the address ends at a space or at the closing quote.
             let addr = rest.split(|c: char| c.is_whitespace() || c == '"').next().expect("an address").to_owned();
-            return Server { child, lines, addr };
+            return Server { child, lines, addr, startup };
         }
+        startup.push(line);
     }
     let _ = child.kill();
     let _ = child.wait();
