@@ -25,29 +25,32 @@ use super::names::{RPC_DURATION, RPC_REQUESTS};
 /// The label of calls to a path the server does not serve (kept to one value, whatever is sent).
 pub const UNKNOWN_METHOD: &str = "unknown";
 
-/// Every method the server serves, as `package.Service/Method`.
-static KNOWN_METHODS: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    let mut known = HashSet::new();
+/// Every method the server serves, as `package.Service/Method`. Built once and kept for the life of
+/// the process, so a call's label is a borrowed name: no allocation per call.
+static KNOWN_METHODS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    let mut known: HashSet<&'static str> = HashSet::new();
+    let mut add = |name: String| {
+        known.insert(Box::leak(name.into_boxed_str()));
+    };
     for set in [crate::proto::FILE_DESCRIPTOR_SET, tonic_health::pb::FILE_DESCRIPTOR_SET] {
         let Ok(set) = prost_types::FileDescriptorSet::decode(set) else { continue };
         for file in set.file {
             for service in &file.service {
                 for method in &service.method {
-                    known.insert(format!("{}.{}/{}", file.package(), service.name(), method.name()));
+                    add(format!("{}.{}/{}", file.package(), service.name(), method.name()));
                 }
             }
         }
     }
     for version in ["v1", "v1alpha"] {
-        known.insert(format!("grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"));
+        add(format!("grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"));
     }
     known
 });
 
 /// The `method` label of a request path: `package.Service/Method`, or [`UNKNOWN_METHOD`].
-pub fn method_label(path: &str) -> String {
-    let method = path.trim_start_matches('/');
-    if KNOWN_METHODS.contains(method) { method.to_owned() } else { UNKNOWN_METHOD.to_owned() }
+pub fn method_label(path: &str) -> &'static str {
+    KNOWN_METHODS.get(path.trim_start_matches('/')).copied().unwrap_or(UNKNOWN_METHOD)
 }
 
 /// The canonical name of a gRPC status code, as the `code` label.
@@ -81,14 +84,14 @@ fn status_in(headers: &HeaderMap) -> Option<Code> {
 
 /// One call being measured; recorded once, when its status is known or when it is dropped.
 struct Call {
-    measured: Option<(String, Instant)>,
+    measured: Option<(&'static str, Instant)>,
 }
 
 impl Call {
     fn finish(&mut self, code: Code) {
         if let Some((method, started)) = self.measured.take() {
             let code = code_label(code);
-            counter!(RPC_REQUESTS, "method" => method.clone(), "code" => code).increment(1);
+            counter!(RPC_REQUESTS, "method" => method, "code" => code).increment(1);
             histogram!(RPC_DURATION, "method" => method, "code" => code).record(started.elapsed().as_secs_f64());
         }
     }
