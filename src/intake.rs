@@ -130,12 +130,19 @@ impl Intake {
     /// Earlier tickets that look like `ticket` (none when duplicates are not looked for). Reads only;
     /// a failed lookup finds nothing.
     pub async fn similar_to(&self, ticket: &Ticket) -> Vec<SimilarTicket> {
+        self.fingerprint_and_similar(ticket).await.1
+    }
+
+    /// The fingerprint of `ticket`'s text and the earlier tickets that look like it; neither when
+    /// duplicates are not looked for.
+    async fn fingerprint_and_similar(&self, ticket: &Ticket) -> (Option<Fingerprint>, Vec<SimilarTicket>) {
         if !self.duplicates.enabled {
-            return Vec::new();
+            return (None, Vec::new());
         }
         let fingerprint = fingerprint(&ticket.title, &ticket.description);
         let lookup = Lookup { ticket, fingerprint: &fingerprint, stored: false };
-        find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default()
+        let similar = find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default();
+        (Some(fingerprint), similar)
     }
 
     /// Validates, looks up near-duplicates (on dry runs too: it only reads), triages and (unless a dry
@@ -155,14 +162,7 @@ impl Intake {
             return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
         }
         let ticket = validate_draft(draft, &self.limits, now, &mut rand::rng())?;
-        let fingerprint = self.duplicates.enabled.then(|| fingerprint(&ticket.title, &ticket.description));
-        let similar = match &fingerprint {
-            Some(fingerprint) => {
-                let lookup = Lookup { ticket: &ticket, fingerprint, stored: false };
-                find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default()
-            }
-            None => Vec::new(),
-        };
+        let (fingerprint, similar) = self.fingerprint_and_similar(&ticket).await;
         let result = self.engine.triage_with(&ticket, &similar, now);
         record::triage_decided(&result, self.engine.cache_enabled());
         let ticket = result.settle(ticket);
