@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::{cli::CliError, config::Settings};
+use crate::{cli::CliError, config::Settings, store::mask_password};
 
 /// `helpdesk config` subcommands.
 #[derive(Debug, Clone, Subcommand)]
@@ -32,28 +32,5 @@ pub fn run(command: ConfigCommand, settings: &Settings) -> Result<ExitCode, CliE
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.
-fn mask_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_owned() };
-    let authority_end = url[scheme_end..].find('/').map_or(url.len(), |i| scheme_end + i);
-    let Some(at) = url[scheme_end..authority_end].rfind('@').map(|i| scheme_end + i) else { return url.to_owned() };
-    match url[scheme_end..at].find(':').map(|i| scheme_end + i) {
-        Some(colon) => format!("{}***{}", &url[..=colon], &url[at..]),
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_masked() {
-        assert_eq!(mask_password("postgres://ana:s3cret@db:5432/helpdesk"), "postgres://ana:***@db:5432/helpdesk");
-        assert_eq!(mask_password("postgres://db/helpdesk"), "postgres://db/helpdesk");
-        assert_eq!(mask_password("postgres://ana@db/helpdesk"), "postgres://ana@db/helpdesk");
     }
 }

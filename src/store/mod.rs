@@ -36,6 +36,7 @@ pub use listing::TicketFilter;
 pub use lock::{LOCK_FILE, LockMode, StoreLock};
 pub use paging::{Page, PageRequest};
 pub use pool::PoolStatus;
+pub use postgres::mask_password;
 pub use settings::PoolSettings;
 pub use stats::TicketStats;
 pub use sweep::SweptTicket;

@@ -23,7 +23,7 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseC
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| {
             // The URL may hold a password: say what is wrong without echoing it.
-            tracing::error!(error = %redacted(&e), "store: database_url is not a valid PostgreSQL URL");
+            tracing::error!(error = %mask_password(&e.to_string()), "store: database_url is not a valid PostgreSQL URL");
             StoreError::FailedPrecondition("database_url is not a valid PostgreSQL URL".into())
         })?
         .application_name("helpdesk")
@@ -129,15 +129,31 @@ pub(super) async fn listen_for_audit_commits(
     Ok(())
 }
 
-/// The error text without anything that looks like the URL's credentials.
-fn redacted(err: &sqlx::Error) -> String {
-    let text = err.to_string();
-    match (text.find("://"), text.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &text[..scheme], &text[at..]),
-        _ => text,
+/// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db` (also inside a longer text,
+/// such as an error message quoting the URL).
+pub fn mask_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_owned() };
+    let authority_end = url[scheme_end..].find('/').map_or(url.len(), |i| scheme_end + i);
+    let Some(at) = url[scheme_end..authority_end].rfind('@').map(|i| scheme_end + i) else { return url.to_owned() };
+    match url[scheme_end..at].find(':').map(|i| scheme_end + i) {
+        Some(colon) => format!("{}***{}", &url[..=colon], &url[at..]),
+        None => url.to_owned(),
     }
 }
 
 fn unavailable(err: sqlx::Error) -> StoreError {
     StoreError::Unavailable(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_password;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(mask_password("postgres://ana:s3cret@db:5432/helpdesk"), "postgres://ana:***@db:5432/helpdesk");
+        assert_eq!(mask_password("postgres://db/helpdesk"), "postgres://db/helpdesk");
+        assert_eq!(mask_password("postgres://ana@db/helpdesk"), "postgres://ana@db/helpdesk");
+        assert_eq!(mask_password("bad URL postgres://ana:pw@db:x/h"), "bad URL postgres://ana:***@db:x/h");
+    }
 }
