@@ -19,21 +19,20 @@ impl Store {
     /// The pool's state now; `None` for a connection that is not a pool this build knows.
     pub fn pool_status(&self) -> Option<PoolStatus> {
         match &self.db.inner {
-            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
-                let pool = self.db.get_sqlite_connection_pool();
-                let size = pool.size();
-                let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(size);
-                Some(PoolStatus { in_use: size - idle, idle, max: pool.options().get_max_connections() })
-            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => Some(status(self.db.get_sqlite_connection_pool())),
             DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
-                let pool = self.db.get_postgres_connection_pool();
-                let size = pool.size();
-                let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(size);
-                Some(PoolStatus { in_use: size - idle, idle, max: pool.options().get_max_connections() })
+                Some(status(self.db.get_postgres_connection_pool()))
             }
             _ => None,
         }
     }
+}
+
+/// The state of a sqlx pool of any database.
+fn status<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> PoolStatus {
+    let size = pool.size();
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(size);
+    PoolStatus { in_use: size - idle, idle, max: pool.options().get_max_connections() }
 }
 
 #[cfg(test)]
