@@ -8,7 +8,6 @@ mod settings;
 
 use std::sync::Arc;
 
-use chrono::Duration;
 use tokio::{sync::watch, time::MissedTickBehavior};
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -72,8 +71,7 @@ impl Sweeper {
         if !self.store.try_lease(LEASE, &self.holder, now, self.settings.lease()).await? {
             return Ok(SweepOutcome::Standby);
         }
-        let threshold_ms = (self.triage.escalation_threshold_hours * 3_600_000.0).round() as i64;
-        let cutoff = now - Duration::milliseconds(threshold_ms);
+        let cutoff = now - escalate::age_threshold(&self.triage);
         let batch = u64::from(self.settings.batch_size);
         let mut total = 0;
         loop {

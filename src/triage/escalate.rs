@@ -30,6 +30,11 @@ fn threshold_hours(settings: &TriageSettings) -> f64 {
     }
 }
 
+/// How old an open ticket gets before it is escalated for its age.
+pub fn age_threshold(settings: &TriageSettings) -> chrono::Duration {
+    chrono::Duration::milliseconds((threshold_hours(settings) * 3_600_000.0).round() as i64)
+}
+
 /// How the periodic sweep escalates an open ticket found `age` old: to whoever is on call when it is
 /// critical, to a supervisor otherwise; `None` while it is under the threshold or no longer open.
 pub fn for_age(
