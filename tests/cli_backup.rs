@@ -17,7 +17,7 @@ use cli_support::{
     helpdesk, run,
     server::{Server, start_with},
 };
-use helpdesk_ai::{client::HelpdeskClients, proto};
+use helpdesk_ai::proto;
 
 fn serve_on(dir: &Path, store: &Path) -> Server {
     let mut command = helpdesk(dir);
@@ -31,8 +31,8 @@ fn on_store(dir: &Path, store: &Path) -> std::process::Command {
     command
 }
 
-async fn clients(server: &Server) -> HelpdeskClients {
-    HelpdeskClients::connect(&server.addr, Duration::from_secs(5)).await.expect("connected")
+async fn clients(server: &Server) -> helpdesk_client::HelpdeskClient {
+    helpdesk_client::HelpdeskClient::connect_within(&server.addr, Duration::from_secs(5)).await.expect("connected")
 }
 
 fn ticket_request(n: u32) -> proto::TriageTicketRequest {
@@ -46,11 +46,15 @@ fn ticket_request(n: u32) -> proto::TriageTicketRequest {
 }
 
 /// Triages tickets one after another until `stop`; every acknowledged ticket id goes into `acked`.
-async fn write_load(mut clients: HelpdeskClients, acked: Arc<Mutex<Vec<String>>>, stop: Arc<AtomicBool>) {
+async fn write_load(
+    mut clients: helpdesk_client::HelpdeskClient,
+    acked: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+) {
     let mut n = 0u32;
     while !stop.load(Ordering::SeqCst) {
         n += 1;
-        let answer = clients.triage.triage_ticket(ticket_request(n)).await.expect("triaged").into_inner();
+        let answer = clients.triage_service.triage_ticket(ticket_request(n)).await.expect("triaged").into_inner();
         let id = answer.ticket.map(|t| t.ticket_id).expect("the stored ticket");
         acked.lock().expect("lock").push(id);
     }
@@ -111,10 +115,11 @@ async fn a_backup_under_write_load_restores_every_acknowledged_ticket() {
     let mut client = clients(&server).await;
     for id in &before {
         let request = proto::GetTicketRequest { ticket_id: id.clone() };
-        let found = client.tickets.get_ticket(request).await;
+        let found = client.ticket_service.get_ticket(request).await;
         assert!(found.is_ok(), "ticket {id} acknowledged before the backup is missing: {found:?}");
     }
-    let more = client.triage.triage_ticket(ticket_request(1_000_000)).await.expect("the restored store takes writes");
+    let more =
+        client.triage_service.triage_ticket(ticket_request(1_000_000)).await.expect("the restored store takes writes");
     assert!(more.into_inner().ticket.is_some());
     let (code, _) = server.terminate();
     assert_eq!(code, 0);

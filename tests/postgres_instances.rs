@@ -12,7 +12,6 @@ use cli_support::{
 };
 use common::{Backend, ticket};
 use helpdesk_ai::{
-    client::HelpdeskClients,
     config::Settings,
     proto::{self, ListAuditEntriesRequest, ListTicketsRequest, TriageTicketRequest, UpdateTicketRequest},
     store::Store,
@@ -88,11 +87,16 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
     let metrics_line = a.wait_for(&["metrics at http://"]);
     let mut clients = Vec::new();
     for server in [&a, &b] {
-        clients.push(HelpdeskClients::connect(&server.addr, Duration::from_secs(5)).await.expect("connects"));
+        clients.push(
+            helpdesk_client::HelpdeskClient::connect_within(&server.addr, Duration::from_secs(5))
+                .await
+                .expect("connects"),
+        );
     }
     let watch = proto::WatchAuditEntriesRequest::default();
-    let watch_a = clients[0].audit.clone().watch_audit_entries(watch.clone()).await.expect("watch a").into_inner();
-    let watch_b = clients[1].audit.clone().watch_audit_entries(watch).await.expect("watch b").into_inner();
+    let watch_a =
+        clients[0].audit_service.clone().watch_audit_entries(watch.clone()).await.expect("watch a").into_inner();
+    let watch_b = clients[1].audit_service.clone().watch_audit_entries(watch).await.expect("watch b").into_inner();
 
     // 24 tickets, triaged through both instances at once; each is then updated through the other
     // instance, and its triage is retried there with the same request id.
@@ -106,8 +110,8 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
                     request_id: format!("multi-{i}"),
                     ..Default::default()
                 };
-                let first = here.triage.triage_ticket(request.clone()).await.expect("triaged").into_inner();
-                let retried = there.triage.triage_ticket(request).await.expect("retried").into_inner();
+                let first = here.triage_service.triage_ticket(request.clone()).await.expect("triaged").into_inner();
+                let retried = there.triage_service.triage_ticket(request).await.expect("retried").into_inner();
                 let id = first.result.expect("result").ticket_id;
                 assert_eq!(retried.result.expect("result").ticket_id, id, "a retry answers the first ticket");
                 let update = UpdateTicketRequest {
@@ -118,7 +122,7 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
                     }),
                     update_mask: Some(FieldMask { paths: vec!["status".into()] }),
                 };
-                there.tickets.update_ticket(update).await.expect("updated through the other instance");
+                there.ticket_service.update_ticket(update).await.expect("updated through the other instance");
                 id
             })
         })
@@ -132,7 +136,7 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
     // Every acknowledged ticket is stored exactly once, updated, and visible through either instance.
     for client in &mut clients {
         let listed = client
-            .tickets
+            .ticket_service
             .list_tickets(ListTicketsRequest { page_size: 100, ..Default::default() })
             .await
             .expect("listed")
@@ -146,7 +150,7 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
 
     // One audit entry per operation: a triage and an update per ticket, none for the replayed retries.
     let entries = clients[0]
-        .audit
+        .audit_service
         .list_audit_entries(ListAuditEntriesRequest { page_size: 100, ..Default::default() })
         .await
         .expect("audit listed")
@@ -165,7 +169,8 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
     let mut sequences: Vec<u64> = entries.iter().map(|e| e.sequence).collect();
     sequences.sort_unstable();
     assert_eq!(sequences, (1..=2 * TICKETS as u64).collect::<Vec<_>>(), "one chain without gaps");
-    let report = clients[1].audit.verify_audit_chain(proto::VerifyAuditChainRequest {}).await.expect("verified");
+    let report =
+        clients[1].audit_service.verify_audit_chain(proto::VerifyAuditChainRequest {}).await.expect("verified");
     assert!(report.get_ref().valid, "{:?}", report.get_ref());
 
     // Each watch saw every entry, half of them written through the other instance.

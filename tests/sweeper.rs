@@ -10,7 +10,6 @@ use std::{sync::Arc, time::Duration as Wait};
 use chrono::{Duration, Utc};
 use common::{Backend, TestApp, spawn_app_on, ticket};
 use helpdesk_ai::{
-    client::HelpdeskClients,
     proto::{
         self, CreateTicketRequest, GetTicketRequest, ListAuditEntriesRequest, UpdateTicketRequest,
         VerifyAuditChainRequest,
@@ -109,20 +108,22 @@ async fn a_running_server_sweeps_on_its_own() {
     // A threshold of about a second and a sweep every second.
     command.env("HELPDESK_ESCALATION_THRESHOLD", "0.0003").env("HELPDESK_ESCALATION_SWEEP_INTERVAL", "1");
     let server = cli_support::server::start_with(command);
-    let mut clients = HelpdeskClients::connect(&server.addr, Wait::from_secs(5)).await.expect("connects");
+    let mut clients =
+        helpdesk_client::HelpdeskClient::connect_within(&server.addr, Wait::from_secs(5)).await.expect("connects");
     let draft = ticket("Badge reader", "The badge reader at door 3 ignores my badge");
-    let created = clients.tickets.create_ticket(CreateTicketRequest { ticket: Some(draft) }).await.expect("created");
+    let created =
+        clients.ticket_service.create_ticket(CreateTicketRequest { ticket: Some(draft) }).await.expect("created");
     let id = created.into_inner().ticket.expect("ticket").ticket_id;
     let deadline = tokio::time::Instant::now() + Wait::from_secs(20);
     let mut status = proto::Status::New as i32;
     while status != proto::Status::Escalated as i32 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Wait::from_millis(200)).await;
-        let got = clients.tickets.get_ticket(GetTicketRequest { ticket_id: id.clone() }).await.expect("got");
+        let got = clients.ticket_service.get_ticket(GetTicketRequest { ticket_id: id.clone() }).await.expect("got");
         status = got.into_inner().ticket.expect("ticket").status;
     }
     assert_eq!(status, proto::Status::Escalated as i32, "escalated by the server's sweep within 20 s");
     let request = ListAuditEntriesRequest { ticket_id: id.clone(), ..Default::default() };
-    let entries = clients.audit.list_audit_entries(request).await.expect("listed").into_inner().entries;
+    let entries = clients.audit_service.list_audit_entries(request).await.expect("listed").into_inner().entries;
     let actions: Vec<(&str, &str)> = entries.iter().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
     assert_eq!(actions[0], ("ticket.escalated", ACTOR), "{actions:?}");
     let (code, _) = server.terminate();

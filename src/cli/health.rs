@@ -6,7 +6,9 @@ use std::{process::ExitCode, time::Duration};
 use clap::Args;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
-use crate::{cli::CliError, client::connect, config::Settings};
+use helpdesk_client::connect;
+
+use crate::{cli::CliError, config::Settings};
 
 /// Arguments of `helpdesk health`.
 #[derive(Debug, Clone, Args)]

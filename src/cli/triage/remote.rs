@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use helpdesk_client::{connect, target_url};
 use tokio_stream::StreamExt;
 use tonic::{Request, transport::Channel};
 
@@ -18,7 +19,6 @@ use super::{
 };
 use crate::{
     cli::CliError,
-    client::{connect, target_url},
     domain::{FieldViolation, Limits, validate_draft},
     grpc::{convert::draft_to_proto, request::ACTOR_HEADER},
     proto::{
