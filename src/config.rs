@@ -1,60 +1,24 @@
 //! Settings: built-in defaults < config file (`--config` or `HELPDESK_CONFIG`) < `HELPDESK_*`
-//! environment variables, parsed and checked once at start. Nothing else reads the environment.
+//! environment variables, parsed into typed values and checked once at start, so nothing later
+//! checks them again. Nothing else reads the environment.
 
-use std::path::PathBuf;
+use std::{net::SocketAddr, path::PathBuf};
 
-use config::{Config, File, FileFormat};
 use serde::{Deserialize, Serialize};
 
 mod check;
+mod load;
+pub mod values;
+
+pub use load::{CONFIG_FILE_VAR, ConfigError, ENV_VARS, OTHER_VARS, Source, load};
+pub use values::{LogFormat, LogLevel, StoreType};
 
 use crate::{
     domain::{Limits, Priority},
-    store::PoolSettings,
+    store::{PoolSettings, StoreSettings},
     sweeper::SweepSettings,
-    triage::settings::{DuplicateSettings, PriorityBands, ScoreWeights, SlaHours, TriageSettings},
+    triage::settings::{DuplicateSettings, Hours, PriorityBands, ScoreWeights, SlaHours, TriageSettings, Weights},
 };
-
-/// Each file key that an environment variable can override, with its variable.
-pub const ENV_VARS: &[(&str, &str)] = &[
-    ("store_type", "HELPDESK_STORE_TYPE"),
-    ("store_path", "HELPDESK_STORE_PATH"),
-    ("database_url", "HELPDESK_DATABASE_URL"),
-    ("database_pool.size", "HELPDESK_DATABASE_POOL_SIZE"),
-    ("database_pool.connect_timeout_secs", "HELPDESK_DATABASE_CONNECT_TIMEOUT"),
-    ("database_pool.acquire_timeout_secs", "HELPDESK_DATABASE_ACQUIRE_TIMEOUT"),
-    ("cache_enabled", "HELPDESK_CACHE_ENABLED"),
-    ("cache_ttl", "HELPDESK_CACHE_TTL"),
-    ("escalation_threshold_hours", "HELPDESK_ESCALATION_THRESHOLD"),
-    ("auto_escalate_critical", "HELPDESK_AUTO_ESCALATE_CRITICAL"),
-    ("max_ticket_title_length", "HELPDESK_MAX_TICKET_TITLE_LENGTH"),
-    ("max_ticket_description_length", "HELPDESK_MAX_TICKET_DESCRIPTION_LENGTH"),
-    ("default_priority", "HELPDESK_DEFAULT_PRIORITY"),
-    ("log_level", "HELPDESK_LOG_LEVEL"),
-    ("log_format", "HELPDESK_LOG_FORMAT"),
-    ("listen_addr", "HELPDESK_LISTEN_ADDR"),
-    ("metrics_addr", "HELPDESK_METRICS_ADDR"),
-    ("rules_path", "HELPDESK_RULES_PATH"),
-    ("models.category.path", "HELPDESK_CATEGORY_MODEL"),
-    ("models.queue.path", "HELPDESK_QUEUE_MODEL"),
-    ("escalation_sweep.enabled", "HELPDESK_ESCALATION_SWEEP_ENABLED"),
-    ("escalation_sweep.interval_secs", "HELPDESK_ESCALATION_SWEEP_INTERVAL"),
-];
-
-/// The variable that names a config file when `--config` is not given.
-pub const CONFIG_FILE_VAR: &str = "HELPDESK_CONFIG";
-
-/// Where tickets are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StoreType {
-    /// SQLite in memory; gone when the process ends.
-    Memory,
-    /// SQLite file `<store_path>/helpdesk.db`.
-    File,
-    /// PostgreSQL at `database_url`.
-    Postgres,
-}
 
 /// A learned model file and the confidence its predictions must reach to be used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,29 +59,38 @@ pub struct Settings {
     pub database_pool: PoolSettings,
     /// Cache triage results.
     pub cache_enabled: bool,
-    /// Seconds a cached result lives.
+    /// Seconds a cached result lives (0 to 30 days).
     pub cache_ttl: u64,
     /// Hours after which an open ticket is escalated.
-    pub escalation_threshold_hours: f64,
+    pub escalation_threshold_hours: Hours,
     /// Escalate CRITICAL tickets at once.
     pub auto_escalate_critical: bool,
     /// Longest title.
     pub max_ticket_title_length: usize,
     /// Longest description.
     pub max_ticket_description_length: usize,
-    /// Priority of tickets that declare none (low, medium, high, critical).
-    pub default_priority: String,
-    /// trace, debug, info, warn or error (any case).
-    pub log_level: String,
+    /// Priority of tickets that declare none.
+    #[serde(with = "values::priority")]
+    pub default_priority: Priority,
+    /// How much is logged.
+    pub log_level: LogLevel,
     /// `text` or `json`.
-    pub log_format: String,
+    pub log_format: LogFormat,
     /// Address the gRPC server listens on.
-    pub listen_addr: String,
+    #[serde(with = "values::address")]
+    pub listen_addr: SocketAddr,
     /// Address of the Prometheus endpoint (`GET /metrics`); none serves no metrics.
-    pub metrics_addr: Option<String>,
+    #[serde(with = "values::address::optional")]
+    pub metrics_addr: Option<SocketAddr>,
     /// Routing rules file; the built-in rules when absent.
     pub rules_path: Option<PathBuf>,
-    /// Score weights.
+    /// Milliseconds between looks at the rules file for changes.
+    pub rules_poll_interval_ms: u64,
+    /// Milliseconds between a watcher's looks for audit entries written by other instances.
+    pub audit_watch_poll_interval_ms: u64,
+    /// Milliseconds between database health checks.
+    pub health_check_interval_ms: u64,
+    /// Score weights (normalised to add up to 1).
     pub score_weights: ScoreWeights,
     /// Score bands that raise the priority.
     pub priority_bands: PriorityBands,
@@ -148,16 +121,19 @@ impl Default for Settings {
             database_pool: PoolSettings::default(),
             cache_enabled: true,
             cache_ttl: 3600,
-            escalation_threshold_hours: 24.0,
+            escalation_threshold_hours: TriageSettings::default().escalation_threshold,
             auto_escalate_critical: true,
             max_ticket_title_length: 200,
             max_ticket_description_length: 10_000,
-            default_priority: "medium".into(),
-            log_level: "INFO".into(),
-            log_format: "text".into(),
-            listen_addr: "127.0.0.1:50051".into(),
+            default_priority: Priority::Medium,
+            log_level: LogLevel::Info,
+            log_format: LogFormat::Text,
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             metrics_addr: None,
             rules_path: None,
+            rules_poll_interval_ms: 2_000,
+            audit_watch_poll_interval_ms: 500,
+            health_check_interval_ms: 2_000,
             score_weights: ScoreWeights::default(),
             priority_bands: PriorityBands::default(),
             sla_hours: SlaHours::default(),
@@ -172,91 +148,37 @@ impl Default for Settings {
     }
 }
 
-/// Why the settings could not be loaded; the message names the key or variable.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read or parsed, or a value has the wrong type.
-    #[error("configuration: {0}")]
-    Load(#[from] config::ConfigError),
-    /// A value has the right type but is not allowed.
-    #[error("configuration: {key}: {reason}")]
-    Invalid {
-        /// The offending key.
-        key: String,
-        /// Why.
-        reason: String,
-    },
-}
-
-pub(crate) fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.to_owned(), reason: reason.into() }
-}
-
-/// Loads the settings from an optional file and the given environment (pass `std::env::vars()`).
-pub fn load(
-    file: Option<&std::path::Path>,
-    env: impl IntoIterator<Item = (String, String)>,
-) -> Result<Settings, ConfigError> {
-    let env: Vec<(String, String)> = env.into_iter().collect();
-    let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let mut builder = Config::builder();
-    let file = file.map(PathBuf::from).or_else(|| lookup(CONFIG_FILE_VAR).filter(|v| !v.is_empty()).map(PathBuf::from));
-    if let Some(path) = &file {
-        if !path.exists() {
-            return Err(invalid("config", format!("file {} does not exist", path.display())));
-        }
-        let format = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("json") => FileFormat::Json,
-            Some("toml") => FileFormat::Toml,
-            Some("yaml" | "yml") => FileFormat::Yaml,
-            _ => return Err(invalid("config", format!("{}: use a .json, .toml or .yaml file", path.display()))),
-        };
-        builder = builder.add_source(File::from(path.as_path()).format(format));
-    }
-    for (key, var) in ENV_VARS {
-        if let Some(value) = lookup(var) {
-            builder = builder.set_override(*key, value)?;
-        }
-    }
-    let settings: Settings = builder.build()?.try_deserialize()?;
-    settings.check()?;
-    Ok(settings)
-}
-
 impl Settings {
-    /// The default priority as a value.
-    pub fn default_priority(&self) -> Result<Priority, String> {
-        self.default_priority.parse()
-    }
-
-    /// The log level as a tracing filter directive (lower case).
-    pub fn log_filter(&self) -> Result<String, String> {
-        let level = self.log_level.trim().to_ascii_lowercase();
-        let level = if level == "warning" { "warn".to_owned() } else { level };
-        match level.as_str() {
-            "trace" | "debug" | "info" | "warn" | "error" | "off" => Ok(level),
-            _ => Err(format!("must be one of TRACE, DEBUG, INFO, WARN, ERROR, got {:?}", self.log_level)),
-        }
-    }
-
     /// The settings the triage pipeline reads.
     pub fn triage_settings(&self) -> TriageSettings {
         TriageSettings {
             limits: Limits {
                 max_title_chars: self.max_ticket_title_length,
                 max_description_chars: self.max_ticket_description_length,
-                default_priority: self.default_priority().unwrap_or(Priority::Medium),
+                default_priority: self.default_priority,
             },
-            escalation_threshold_hours: self.escalation_threshold_hours,
+            escalation_threshold: self.escalation_threshold_hours,
             auto_escalate_critical: self.auto_escalate_critical,
-            weights: self.score_weights,
+            // Checked at load: the weights can be normalised.
+            weights: self.score_weights.normalised().unwrap_or_else(|_| Weights::default()),
             bands: self.priority_bands,
             sla_hours: self.sla_hours,
         }
     }
 
+    /// Where the store keeps its data.
+    pub fn store_settings(&self) -> StoreSettings {
+        match self.store_type {
+            StoreType::Memory => StoreSettings::Memory,
+            StoreType::File => StoreSettings::File { dir: self.store_path.clone() },
+            StoreType::Postgres => {
+                StoreSettings::Postgres { url: self.database_url.clone().unwrap_or_default(), pool: self.database_pool }
+            }
+        }
+    }
+
     /// The SQLite file for the `file` store.
     pub fn sqlite_file(&self) -> PathBuf {
-        self.store_path.join("helpdesk.db")
+        self.store_path.join(crate::store::SQLITE_FILE)
     }
 }

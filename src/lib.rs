@@ -5,7 +5,9 @@
 //! - [`triage`]: the pure pipeline (signals, classification, score, routing rules, escalation, cache).
 //! - [`learn`]: text classifiers trained on past tickets (training, evaluation, model files).
 //! - [`store`]: the database layer (sea-orm entities, migrations, the repository).
-//! - [`intake`]: validate, triage and store one ticket, shared by every way in.
+//! - [`service`]: the application service layer every RPC and command goes through (intake, tickets,
+//!   rules, audit), with one error type.
+//! - [`app`]: the composition root: builds and runs everything `helpdesk serve` runs, from the settings.
 //! - [`sweeper`]: the periodic escalation of ageing tickets, one sweeping instance at a time.
 //! - [`reload`]: hot reload of the routing rules on SIGHUP and on file change, audited.
 //! - [`grpc`]: the thin gRPC services, conversions, error mapping and the server.
@@ -15,17 +17,20 @@
 //! - [`metrics`]: Prometheus metrics (RPCs, triage outcomes, cache, database, streams) and their endpoint.
 //! - [`proto`]: code generated from `proto/helpdesk/v1`.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;
-pub mod intake;
 pub mod learn;
 pub mod metrics;
 pub mod reload;
+pub mod service;
 pub mod store;
 pub mod sweeper;
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod triage;
 
 /// The messages of `helpdesk.v1` (from the `helpdesk-client` crate) and the server traits generated

@@ -19,8 +19,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = settings.log_filter().unwrap_or_else(|_| "info".to_owned());
-    telemetry::init(&filter, &settings.log_format);
+    telemetry::init(settings.log_level, settings.log_format);
     match cli::run(args.command, settings).await {
         Ok(code) => code,
         Err(e) => {

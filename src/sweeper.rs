@@ -8,6 +8,7 @@ mod settings;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use tokio::{sync::watch, time::MissedTickBehavior};
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -71,7 +72,7 @@ impl Sweeper {
         if !self.store.try_lease(LEASE, &self.holder, now, self.settings.lease()).await? {
             return Ok(SweepOutcome::Standby);
         }
-        let cutoff = now - escalate::age_threshold(&self.triage);
+        let cutoff = now.checked_sub_signed(escalate::age_threshold(&self.triage)).unwrap_or(DateTime::<Utc>::MIN_UTC);
         let batch = u64::from(self.settings.batch_size);
         let mut total = 0;
         loop {

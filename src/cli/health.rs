@@ -37,7 +37,7 @@ pub struct HealthArgs {
 pub async fn run(args: HealthArgs, settings: &Settings) -> Result<ExitCode, CliError> {
     let target = match &args.server {
         Some(server) => server.clone(),
-        None => settings.listen_addr.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "[::1]:"),
+        None => crate::app::reachable(settings.listen_addr).to_string(),
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
     let channel = connect(&target, timeout).await.map_err(|e| CliError::Setup(e.to_string()))?;

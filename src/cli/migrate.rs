@@ -13,7 +13,7 @@ use crate::{
 
 /// Applies pending migrations and prints their names, or "database is up to date".
 pub async fn run(settings: &Settings) -> Result<ExitCode, CliError> {
-    let (store, applied) = Store::connect_migrating(settings)
+    let (store, applied) = Store::connect_migrating(&settings.store_settings())
         .await
         .map_err(|e| CliError::Setup(format!("cannot open the store at {}: {e}", where_stored(settings))))?;
     let place = where_stored(settings);

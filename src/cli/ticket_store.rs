@@ -1,16 +1,19 @@
 //! Opening the configured ticket store for the subcommands that need it, with errors that say where.
+//! Only `serve` and `migrate` create a store; every other command refuses a store that is not there.
 
 use crate::{
     cli::CliError,
-    config::{Settings, StoreType},
-    store::Store,
+    config::Settings,
+    store::{Store, StoreError},
 };
 
-/// Opens (and migrates) the configured store.
+/// Opens (and migrates) the configured store, which must exist already.
 pub async fn open_store(settings: &Settings) -> Result<Store, CliError> {
-    Store::connect(settings)
-        .await
-        .map_err(|e| CliError::Setup(format!("cannot open the ticket store ({}): {e}", where_stored(settings))))
+    Store::open_existing(&settings.store_settings()).await.map_err(|e| match e {
+        // The refusal of a store that is not there names it already.
+        StoreError::FailedPrecondition(why) => CliError::Setup(format!("cannot open the ticket store: {why}")),
+        e => CliError::Setup(format!("cannot open the ticket store ({}): {e}", where_stored(settings))),
+    })
 }
 
 /// Closes the store at the end of a command; a failure to close is logged, not fatal (the work is done).
@@ -22,9 +25,5 @@ pub async fn close_store(store: Store) {
 
 /// Where the settings keep tickets, in words: the SQLite file, "in memory" or "PostgreSQL".
 pub fn where_stored(settings: &Settings) -> String {
-    match settings.store_type {
-        StoreType::Memory => "in memory".into(),
-        StoreType::File => settings.sqlite_file().display().to_string(),
-        StoreType::Postgres => "PostgreSQL".into(),
-    }
+    settings.store_settings().describe()
 }

@@ -1,27 +1,37 @@
-//! The checks of values whose type is right but whose meaning is not, each naming its key.
+//! The checks of values whose type is right but whose meaning is not: bounds, combinations, and
+//! the values a component would otherwise have to refuse later. Each error names its key.
 
-use std::net::SocketAddr;
+use super::{Settings, StoreType, load::ConfigError, load::invalid};
 
-use super::{ConfigError, Settings, StoreType, invalid};
+/// The longest a cached result may live: 30 days.
+const MAX_CACHE_TTL_SECS: u64 = 30 * 24 * 3600;
+/// The longest request timeout: one hour.
+const MAX_REQUEST_TIMEOUT_SECS: u64 = 3600;
+/// The longest shutdown grace: ten minutes.
+const MAX_SHUTDOWN_GRACE_SECS: u64 = 600;
+/// The largest message: 64 MiB.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// The longest text a title or description may be configured to allow.
+const MAX_TEXT_CHARS: usize = 10_000_000;
+/// The bounds of a poll interval in milliseconds: 10 ms to one hour.
+const POLL_MS: (u64, u64) = (10, 3_600_000);
+
+/// `value` within `low..=high`, or an error naming `key` and the bounds.
+fn within<T: PartialOrd + std::fmt::Display>(key: &str, value: T, low: T, high: T) -> Result<(), ConfigError> {
+    if value < low || value > high {
+        return Err(invalid(key, format!("must be between {low} and {high}, got {value}")));
+    }
+    Ok(())
+}
 
 impl Settings {
     /// Checks values whose type is right but whose meaning is not.
     pub fn check(&self) -> Result<(), ConfigError> {
-        self.default_priority().map_err(|e| invalid("default_priority", e))?;
-        self.log_filter().map_err(|e| invalid("log_level", e))?;
-        if !matches!(self.log_format.as_str(), "text" | "json") {
-            return Err(invalid("log_format", format!("must be text or json, got {:?}", self.log_format)));
-        }
-        let listen = self.listen_addr.parse::<SocketAddr>().map_err(|e| {
-            invalid("listen_addr", format!("{:?} is not an address with a port: {e}", self.listen_addr))
-        })?;
-        if let Some(addr) = self.metrics_addr.as_deref() {
-            let metrics = addr
-                .parse::<SocketAddr>()
-                .map_err(|e| invalid("metrics_addr", format!("{addr:?} is not an address with a port: {e}")))?;
-            if metrics == listen && metrics.port() != 0 {
-                return Err(invalid("metrics_addr", "must differ from listen_addr"));
-            }
+        if let Some(metrics) = self.metrics_addr
+            && metrics == self.listen_addr
+            && metrics.port() != 0
+        {
+            return Err(invalid("metrics_addr", "must differ from listen_addr"));
         }
         match self.database_url.as_deref() {
             None | Some("") if self.store_type == StoreType::Postgres => {
@@ -38,35 +48,16 @@ impl Settings {
         if let Some(problem) = self.escalation_sweep.problem() {
             return Err(invalid("escalation_sweep", problem));
         }
-        if self.max_ticket_title_length == 0 {
-            return Err(invalid("max_ticket_title_length", "must be at least 1"));
-        }
-        if self.max_ticket_description_length == 0 {
-            return Err(invalid("max_ticket_description_length", "must be at least 1"));
-        }
-        if !self.escalation_threshold_hours.is_finite() || self.escalation_threshold_hours <= 0.0 {
-            return Err(invalid("escalation_threshold_hours", "must be a positive number of hours"));
-        }
-        if let Some(problem) = self.score_weights.problem() {
+        within("cache_ttl", self.cache_ttl, 0, MAX_CACHE_TTL_SECS)?;
+        within("max_ticket_title_length", self.max_ticket_title_length, 1, MAX_TEXT_CHARS)?;
+        within("max_ticket_description_length", self.max_ticket_description_length, 1, MAX_TEXT_CHARS)?;
+        if let Err(problem) = self.score_weights.normalised() {
             return Err(invalid("score_weights", problem));
         }
-        let bands = self.priority_bands;
-        if !(0.0..=1.0).contains(&bands.high) || !(0.0..=1.0).contains(&bands.critical) || bands.high > bands.critical {
-            return Err(invalid("priority_bands", "need 0 <= high <= critical <= 1"));
+        if let Some(problem) = self.priority_bands.problem() {
+            return Err(invalid("priority_bands", problem));
         }
-        for (name, hours) in [
-            ("critical", self.sla_hours.critical),
-            ("high", self.sla_hours.high),
-            ("medium", self.sla_hours.medium),
-            ("low", self.sla_hours.low),
-        ] {
-            if !hours.is_finite() || hours <= 0.0 {
-                return Err(invalid(&format!("sla_hours.{name}"), "must be a positive number of hours"));
-            }
-        }
-        if self.max_message_bytes < 1024 {
-            return Err(invalid("max_message_bytes", "must be at least 1024"));
-        }
+        within("max_message_bytes", self.max_message_bytes, 1024, MAX_MESSAGE_BYTES)?;
         for (name, model) in [("category", &self.models.category), ("queue", &self.models.queue)] {
             if let Some(m) = model.as_ref().filter(|m| !(0.0..=1.0).contains(&m.min_confidence)) {
                 return Err(invalid(
@@ -78,9 +69,12 @@ impl Settings {
         if let Some(problem) = self.duplicates.problem() {
             return Err(invalid("duplicates", problem));
         }
-        if self.request_timeout_secs == 0 || self.max_concurrent_requests_per_connection == 0 {
-            return Err(invalid("request_timeout_secs", "timeouts and limits must be at least 1"));
-        }
+        within("request_timeout_secs", self.request_timeout_secs, 1, MAX_REQUEST_TIMEOUT_SECS)?;
+        within("shutdown_grace_secs", self.shutdown_grace_secs, 0, MAX_SHUTDOWN_GRACE_SECS)?;
+        within("max_concurrent_requests_per_connection", self.max_concurrent_requests_per_connection, 1, 100_000)?;
+        within("rules_poll_interval_ms", self.rules_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
+        within("audit_watch_poll_interval_ms", self.audit_watch_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
+        within("health_check_interval_ms", self.health_check_interval_ms, POLL_MS.0, POLL_MS.1)?;
         Ok(())
     }
 }

@@ -12,15 +12,15 @@ use tonic::{Request, Response, Status, Streaming};
 use super::{
     convert::{result_to_proto, ticket_from_proto},
     request::actor,
-    status::ApiError,
+    status::{bad_field, item_error},
 };
 use crate::{
-    intake::{Accepted, BatchItem, Intake, IntakeError},
     metrics::record::StreamItems,
     proto::{
         self, BatchTriageRequest, BatchTriageResponse, StreamTriageRequest, StreamTriageResponse, TriageOutcome,
         batch_triage_service_server::BatchTriageService, triage_outcome::Outcome,
     },
+    service::{Accepted, BatchItem, Intake, ServiceError},
 };
 
 /// Most tickets in one BatchTriage call.
@@ -58,7 +58,7 @@ fn outcome(
     item_index: usize,
     client_id: String,
     ticket_id: String,
-    result: Result<Accepted, ApiError>,
+    result: Result<Accepted, ServiceError>,
 ) -> TriageOutcome {
     let index = u32::try_from(item_index).unwrap_or(u32::MAX);
     match result {
@@ -68,7 +68,7 @@ fn outcome(
             ticket_id: accepted.ticket.ticket_id.to_string(),
             outcome: Some(Outcome::Result(result_to_proto(&accepted.result))),
         },
-        Err(err) => TriageOutcome { index, client_id, ticket_id, outcome: Some(Outcome::Error(err.to_item_error())) },
+        Err(err) => TriageOutcome { index, client_id, ticket_id, outcome: Some(Outcome::Error(item_error(&err))) },
     }
 }
 
@@ -86,8 +86,8 @@ async fn triage_items(
         let given_id = item.ticket.as_ref().map(|t| t.ticket_id.clone()).unwrap_or_default();
         let draft = item
             .ticket
-            .ok_or_else(|| ApiError::field(&path(item.index), "is required"))
-            .and_then(|t| ticket_from_proto(t).map_err(|e| ApiError::Invalid(e.prefixed(&path(item.index)))));
+            .ok_or_else(|| ServiceError::field(&path(item.index), "is required"))
+            .and_then(|t| ticket_from_proto(t).map_err(|e| ServiceError::Invalid(e.prefixed(&path(item.index)))));
         match draft {
             Ok(draft) => {
                 pending.push((outcomes.len(), item.index, item.client_id, given_id));
@@ -99,10 +99,7 @@ async fn triage_items(
     }
     let results = intake.accept_many(batch, actor, Utc::now()).await;
     for ((slot, index, client_id, given_id), result) in pending.into_iter().zip(results) {
-        let result = result.map_err(|e| match e {
-            IntakeError::Invalid(v) => ApiError::Invalid(v.prefixed(&path(index))),
-            other => ApiError::from(other),
-        });
+        let result = result.map_err(|e| e.in_field(&path(index)));
         outcomes[slot] = Some(outcome(index, client_id, given_id, result));
     }
     outcomes.into_iter().flatten().collect()
@@ -183,7 +180,7 @@ impl BatchTriageService for BatchApi {
         let message = request.into_inner();
         if message.tickets.len() > MAX_BATCH {
             let msg = format!("at most {MAX_BATCH} tickets per call, got {}; use StreamTriage", message.tickets.len());
-            return Err(ApiError::field("tickets", msg).into());
+            return Err(bad_field("tickets", msg));
         }
         let dry_run = message.dry_run;
         let mut items: Vec<Item> = message

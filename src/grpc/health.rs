@@ -16,9 +16,6 @@ pub const SERVICES: [&str; 4] = [
     "helpdesk.v1.AuditService",
 ];
 
-/// How often the database is checked.
-pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
-
 /// Sets the status of every service at once.
 #[derive(Clone)]
 pub struct Health {

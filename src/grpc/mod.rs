@@ -5,7 +5,6 @@ pub mod batch_api;
 pub mod convert;
 pub mod health;
 pub mod request;
-pub mod rules_api;
 pub mod server;
 pub mod status;
 pub mod ticket_api;

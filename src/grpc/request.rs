@@ -1,8 +1,11 @@
-//! What the services read off every request besides its message: the caller, page sizes, the clock.
+//! What the services read off every request besides its message: the caller, page sizes, optional
+//! strings and times, the ticket a call is about.
 
-use tonic::Request;
+use chrono::{DateTime, Utc};
+use tonic::{Request, Status};
 
-use super::status::ApiError;
+use super::{convert::from_timestamp, status::bad_field};
+use crate::store::PageRequest;
 
 /// Metadata key naming the person or service on whose behalf a call is made (for the audit log).
 pub const ACTOR_HEADER: &str = "x-helpdesk-actor";
@@ -30,18 +33,30 @@ pub fn record_ticket(ticket_id: &str) {
     tracing::Span::current().record("ticket_id", ticket_id);
 }
 
-/// The page size to serve for a requested one (AIP-158: 0 means the default, larger means the maximum).
-pub fn page_size(requested: i32) -> Result<u64, ApiError> {
-    match requested {
-        n if n < 0 => Err(ApiError::field("page_size", "must not be negative")),
-        0 => Ok(DEFAULT_PAGE_SIZE),
-        n => Ok((n as u64).min(MAX_PAGE_SIZE)),
-    }
+/// The page to serve for a requested size and token (AIP-158: size 0 means the default, larger
+/// than the maximum means the maximum).
+pub fn page(requested: i32, token: String) -> Result<PageRequest, Status> {
+    let page_size = match requested {
+        n if n < 0 => return Err(bad_field("page_size", "must not be negative")),
+        0 => DEFAULT_PAGE_SIZE,
+        n => (n as u64).min(MAX_PAGE_SIZE),
+    };
+    Ok(PageRequest { page_size, page_token: non_empty(token) })
 }
 
 /// A proto3 string field as an option: empty or blank means "not given".
 pub fn non_empty(value: String) -> Option<String> {
     (!value.trim().is_empty()).then_some(value)
+}
+
+/// An optional timestamp field as a time, refused naming `field`.
+pub fn time(field: &str, ts: Option<prost_types::Timestamp>) -> Result<Option<DateTime<Utc>>, Status> {
+    ts.map(|ts| from_timestamp(&ts).map_err(|e| bad_field(field, e))).transpose()
+}
+
+/// A required timestamp field as a time.
+pub fn required_time(field: &str, ts: Option<prost_types::Timestamp>) -> Result<DateTime<Utc>, Status> {
+    time(field, ts)?.ok_or_else(|| bad_field(field, "is required"))
 }
 
 #[cfg(test)]
@@ -50,10 +65,10 @@ mod tests {
 
     #[test]
     fn page_sizes_follow_aip_158() {
-        assert_eq!(page_size(0).ok(), Some(DEFAULT_PAGE_SIZE));
-        assert_eq!(page_size(10).ok(), Some(10));
-        assert_eq!(page_size(5_000).ok(), Some(MAX_PAGE_SIZE));
-        assert!(page_size(-1).is_err());
+        assert_eq!(page(0, String::new()).map(|p| p.page_size).ok(), Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(page(10, String::new()).map(|p| p.page_size).ok(), Some(10));
+        assert_eq!(page(5_000, " ".into()).map(|p| (p.page_size, p.page_token)).ok(), Some((MAX_PAGE_SIZE, None)));
+        assert!(page(-1, String::new()).is_err());
     }
 
     #[test]

@@ -1,104 +1,92 @@
-//! The gRPC layer's one error type and its one mapping to `tonic::Status`. Internal causes are logged
-//! here and never sent: callers get a code, a plain message and, for bad input, field violations.
+//! The one mapping from the service layer's errors to `tonic::Status`, where every failure of an RPC
+//! (or of one batch or stream item) is logged once with its cause chain. Callers get a code, a plain
+//! message and, for bad input, field violations; internal causes are never sent.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation as WireViolation, StatusExt};
 
-use crate::{domain::ValidationErrors, intake::IntakeError, proto, store::StoreError};
+use crate::{
+    proto,
+    service::{ServiceError, ServiceErrorCode},
+};
 
-/// Why an RPC (or one item of a batch or stream) failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// Bad input: every violation with its field path.
-    #[error("{0}")]
-    Invalid(ValidationErrors),
-    /// The store refused or failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<ValidationErrors> for ApiError {
-    fn from(errors: ValidationErrors) -> Self {
-        ApiError::Invalid(errors)
+/// The gRPC code of a service error code.
+pub fn grpc_code(code: ServiceErrorCode) -> Code {
+    match code {
+        ServiceErrorCode::InvalidArgument => Code::InvalidArgument,
+        ServiceErrorCode::NotFound => Code::NotFound,
+        ServiceErrorCode::AlreadyExists => Code::AlreadyExists,
+        ServiceErrorCode::FailedPrecondition => Code::FailedPrecondition,
+        ServiceErrorCode::Unavailable => Code::Unavailable,
+        ServiceErrorCode::Internal => Code::Internal,
     }
 }
 
-impl From<IntakeError> for ApiError {
-    fn from(err: IntakeError) -> Self {
-        match err {
-            IntakeError::Invalid(errors) => ApiError::Invalid(errors),
-            IntakeError::Store(err) => ApiError::Store(err),
-        }
+/// Logs a failure whose cause the caller is not told, once, with its cause chain.
+fn log(err: &ServiceError) {
+    match err.code() {
+        ServiceErrorCode::Internal => tracing::error!(error = %err.cause_chain(), "internal error"),
+        ServiceErrorCode::Unavailable => tracing::warn!(error = %err.cause_chain(), "the ticket store is unavailable"),
+        _ => {}
     }
 }
 
-impl ApiError {
-    /// A single violation of `field`.
-    pub fn field(field: &str, description: impl Into<String>) -> Self {
-        ApiError::Invalid(ValidationErrors::single(field, description))
-    }
-
-    /// The code, the message a caller may see, and the violations.
-    fn parts(&self) -> (Code, String, &[crate::domain::FieldViolation]) {
-        match self {
-            ApiError::Invalid(errors) => (Code::InvalidArgument, errors.to_string(), &errors.violations),
-            ApiError::Store(err) => match err {
-                StoreError::Invalid(errors) => (Code::InvalidArgument, errors.to_string(), &errors.violations),
-                StoreError::NotFound(_) => (Code::NotFound, err.to_string(), &[]),
-                StoreError::AlreadyExists(_) => (Code::AlreadyExists, err.to_string(), &[]),
-                StoreError::FailedPrecondition(_) | StoreError::IllegalTransition { .. } => {
-                    (Code::FailedPrecondition, err.to_string(), &[])
-                }
-                StoreError::Unavailable(_) => {
-                    tracing::error!(error = ?err, "store unavailable");
-                    (Code::Unavailable, "the ticket store is unavailable; retry later".to_owned(), &[])
-                }
-                _ => {
-                    tracing::error!(error = ?err, "internal error");
-                    (Code::Internal, "internal error; it has been logged".to_owned(), &[])
-                }
-            },
-        }
-    }
-
-    /// The error as one item's outcome in a batch or stream.
-    pub fn to_item_error(&self) -> proto::ItemError {
-        let (code, message, violations) = self.parts();
-        proto::ItemError {
-            code: code as i32,
-            message,
-            field_violations: violations
-                .iter()
-                .map(|v| proto::FieldViolation { field: v.field.clone(), description: v.description.clone() })
-                .collect(),
-        }
+/// An error as one item's outcome in a batch or stream (logged here).
+pub fn item_error(err: &ServiceError) -> proto::ItemError {
+    log(err);
+    proto::ItemError {
+        code: grpc_code(err.code()) as i32,
+        message: err.to_string(),
+        field_violations: err
+            .violations()
+            .iter()
+            .map(|v| proto::FieldViolation { field: v.field.clone(), description: v.description.clone() })
+            .collect(),
     }
 }
 
-impl From<ApiError> for Status {
-    fn from(err: ApiError) -> Status {
-        let (code, message, violations) = err.parts();
-        if violations.is_empty() {
-            return Status::new(code, message);
-        }
-        let wire: Vec<WireViolation> =
-            violations.iter().map(|v| WireViolation::new(&v.field, &v.description)).collect();
-        Status::with_error_details(code, message, ErrorDetails::with_bad_request(wire))
+/// An error as an RPC's status (logged here).
+pub fn to_status(err: ServiceError) -> Status {
+    log(&err);
+    let code = grpc_code(err.code());
+    if err.violations().is_empty() {
+        return Status::new(code, err.to_string());
     }
+    let wire: Vec<WireViolation> =
+        err.violations().iter().map(|v| WireViolation::new(&v.field, &v.description)).collect();
+    Status::with_error_details(code, err.to_string(), ErrorDetails::with_bad_request(wire))
+}
+
+/// A single violation of `field`, as a status.
+pub fn bad_field(field: &str, description: impl Into<String>) -> Status {
+    to_status(ServiceError::field(field, description))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ValidationErrors;
 
     #[test]
     fn validation_errors_travel_as_bad_request_details() {
         let mut errors = ValidationErrors::single("ticket.title", "is required");
         errors.push("ticket.requester_email", "is not a valid e-mail address");
-        let status: Status = ApiError::Invalid(errors).into();
+        let status = to_status(ServiceError::Invalid(errors));
         assert_eq!(status.code(), Code::InvalidArgument);
         let details = status.get_details_bad_request().expect("bad request details");
         let fields: Vec<&str> = details.field_violations.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["ticket.title", "ticket.requester_email"]);
+    }
+
+    #[test]
+    fn internal_causes_are_not_sent() {
+        let status = to_status(ServiceError::internal("SELECT secret FROM t failed"));
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(status.message(), "internal error; it has been logged");
+        let item = item_error(&ServiceError::NotFound("ticket TKT-20261127-AAAAAAAA".into()));
+        assert_eq!(
+            (item.code, item.message.as_str()),
+            (Code::NotFound as i32, "ticket TKT-20261127-AAAAAAAA not found")
+        );
     }
 }

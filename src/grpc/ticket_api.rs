@@ -1,4 +1,5 @@
-//! `helpdesk.v1.TicketStoreService`: create, read, list, change and remove tickets; stats.
+//! `helpdesk.v1.TicketStoreService`: create, read, list, change and remove tickets; stats. Each
+//! method converts its message, calls the service layer and converts the answer.
 
 use chrono::Utc;
 use tonic::{Request, Response, Status};
@@ -8,41 +9,39 @@ use super::{
         category_from_proto, from_timestamp, priority_from_proto, result_to_proto, status_from_proto,
         ticket_from_proto, ticket_to_proto,
     },
-    request::{actor, non_empty, page_size, record_ticket},
-    status::ApiError,
+    request::{actor, non_empty, page, record_ticket, required_time},
+    status::{bad_field, to_status},
     update_mask::patch_from_mask,
 };
 use crate::{
-    domain::{TicketDraft, validate_draft},
-    intake::Intake,
+    domain::{TicketId, ValidationErrors},
     proto::{self, ticket_store_service_server::TicketStoreService},
-    store::{PageRequest, StoreError, TicketFilter},
+    service::{ServiceError, Services, parse_ticket_id},
+    store::TicketFilter,
 };
 
 /// The TicketStoreService implementation.
 pub struct TicketApi {
-    intake: Intake,
+    services: Services,
 }
 
 impl TicketApi {
-    /// The service over `intake`'s store.
-    pub fn new(intake: Intake) -> Self {
-        TicketApi { intake }
+    /// The service over `services`.
+    pub fn new(services: Services) -> Self {
+        TicketApi { services }
     }
 }
 
-fn ticket_id(id: &str) -> Result<String, ApiError> {
-    let id = id.trim();
-    if id.is_empty() {
-        return Err(ApiError::field("ticket_id", "is required"));
-    }
-    id.parse::<crate::domain::TicketId>().map_err(|e| ApiError::field("ticket_id", e.to_string()))?;
-    record_ticket(id);
-    Ok(id.to_owned())
+/// The ticket id a call names, recorded in the call's span.
+fn ticket_id(raw: &str) -> Result<TicketId, Status> {
+    let id = parse_ticket_id(raw).map_err(to_status)?;
+    record_ticket(id.as_str());
+    Ok(id)
 }
 
-fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, ApiError> {
-    let mut errors = crate::domain::ValidationErrors::default();
+/// The filters of a ListTickets request, every bad one named at once.
+fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, Status> {
+    let mut errors = ValidationErrors::default();
     let mut filter = TicketFilter { queue: non_empty(m.queue.clone()), ..TicketFilter::default() };
     match status_from_proto(m.status) {
         Ok(s) => filter.status = s,
@@ -66,7 +65,7 @@ fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, ApiError> 
             None => {}
         }
     }
-    if errors.is_empty() { Ok(filter) } else { Err(ApiError::Invalid(errors)) }
+    if errors.is_empty() { Ok(filter) } else { Err(to_status(ServiceError::Invalid(errors))) }
 }
 
 #[tonic::async_trait]
@@ -76,12 +75,15 @@ impl TicketStoreService for TicketApi {
         request: Request<proto::CreateTicketRequest>,
     ) -> Result<Response<proto::CreateTicketResponse>, Status> {
         let actor = actor(&request);
-        let ticket = request.into_inner().ticket.ok_or_else(|| ApiError::field("ticket", "is required"))?;
-        let draft: TicketDraft = ticket_from_proto(ticket).map_err(|e| ApiError::Invalid(e.prefixed("ticket")))?;
-        let ticket = validate_draft(draft, self.intake.limits(), Utc::now(), &mut rand::rng())
-            .map_err(|e| ApiError::Invalid(e.prefixed("ticket")))?;
-        record_ticket(ticket.ticket_id.as_str());
-        let stored = self.intake.store().create_ticket(&ticket, &actor).await.map_err(ApiError::from)?;
+        let ticket = request.into_inner().ticket.ok_or_else(|| bad_field("ticket", "is required"))?;
+        let draft = ticket_from_proto(ticket).map_err(|e| to_status(ServiceError::Invalid(e.prefixed("ticket"))))?;
+        let stored = self
+            .services
+            .tickets
+            .create(draft, &actor, Utc::now())
+            .await
+            .map_err(|e| to_status(e.in_field("ticket")))?;
+        record_ticket(stored.ticket_id.as_str());
         Ok(Response::new(proto::CreateTicketResponse { ticket: Some(ticket_to_proto(&stored)) }))
     }
 
@@ -90,8 +92,7 @@ impl TicketStoreService for TicketApi {
         request: Request<proto::GetTicketRequest>,
     ) -> Result<Response<proto::GetTicketResponse>, Status> {
         let id = ticket_id(&request.into_inner().ticket_id)?;
-        let found = self.intake.store().get_ticket(&id).await.map_err(ApiError::from)?;
-        let (ticket, result) = found.ok_or_else(|| ApiError::from(StoreError::NotFound(format!("ticket {id}"))))?;
+        let (ticket, result) = self.services.tickets.get(&id).await.map_err(to_status)?;
         Ok(Response::new(proto::GetTicketResponse {
             ticket: Some(ticket_to_proto(&ticket)),
             latest_result: result.as_ref().map(result_to_proto),
@@ -104,8 +105,8 @@ impl TicketStoreService for TicketApi {
     ) -> Result<Response<proto::ListTicketsResponse>, Status> {
         let message = request.into_inner();
         let filter = list_filter(&message)?;
-        let page = PageRequest { page_size: page_size(message.page_size)?, page_token: non_empty(message.page_token) };
-        let page = self.intake.store().list_tickets(&filter, &page).await.map_err(ApiError::from)?;
+        let page = page(message.page_size, message.page_token)?;
+        let page = self.services.tickets.list(&filter, &page).await.map_err(to_status)?;
         Ok(Response::new(proto::ListTicketsResponse {
             tickets: page.items.iter().map(ticket_to_proto).collect(),
             next_page_token: page.next_page_token.unwrap_or_default(),
@@ -118,17 +119,16 @@ impl TicketStoreService for TicketApi {
     ) -> Result<Response<proto::UpdateTicketResponse>, Status> {
         let actor = actor(&request);
         let message = request.into_inner();
-        let ticket = message.ticket.ok_or_else(|| ApiError::field("ticket", "is required"))?;
+        let ticket = message.ticket.ok_or_else(|| bad_field("ticket", "is required"))?;
         let id = ticket_id(&ticket.ticket_id)
-            .map_err(|_| ApiError::field("ticket.ticket_id", "is required and must be a ticket id"))?;
-        let patch = patch_from_mask(ticket, message.update_mask)?;
-        let updated =
-            self.intake.store().update_ticket(&id, &patch, self.intake.limits(), &actor, Utc::now()).await.map_err(
-                |e| match e {
-                    StoreError::Invalid(v) => ApiError::Invalid(v.prefixed("ticket")),
-                    other => ApiError::from(other),
-                },
-            )?;
+            .map_err(|_| bad_field("ticket.ticket_id", "is required and must be a ticket id"))?;
+        let patch = patch_from_mask(ticket, message.update_mask).map_err(to_status)?;
+        let updated = self
+            .services
+            .tickets
+            .update(&id, &patch, &actor, Utc::now())
+            .await
+            .map_err(|e| to_status(e.in_field("ticket")))?;
         Ok(Response::new(proto::UpdateTicketResponse { ticket: Some(ticket_to_proto(&updated)) }))
     }
 
@@ -138,8 +138,8 @@ impl TicketStoreService for TicketApi {
     ) -> Result<Response<proto::DeleteTicketResponse>, Status> {
         let actor = actor(&request);
         let id = ticket_id(&request.into_inner().ticket_id)?;
-        self.intake.store().delete_ticket(&id, &actor, Utc::now()).await.map_err(ApiError::from)?;
-        Ok(Response::new(proto::DeleteTicketResponse { ticket_id: id }))
+        self.services.tickets.delete(&id, &actor, Utc::now()).await.map_err(to_status)?;
+        Ok(Response::new(proto::DeleteTicketResponse { ticket_id: id.to_string() }))
     }
 
     async fn purge_tickets(
@@ -148,14 +148,9 @@ impl TicketStoreService for TicketApi {
     ) -> Result<Response<proto::PurgeTicketsResponse>, Status> {
         let actor = actor(&request);
         let message = request.into_inner();
-        let cutoff = message.created_before.as_ref().ok_or_else(|| ApiError::field("created_before", "is required"))?;
-        let cutoff = from_timestamp(cutoff).map_err(|e| ApiError::field("created_before", e))?;
-        let purged = self
-            .intake
-            .store()
-            .purge_tickets(cutoff, message.dry_run, &actor, Utc::now())
-            .await
-            .map_err(ApiError::from)?;
+        let cutoff = required_time("created_before", message.created_before)?;
+        let purged =
+            self.services.tickets.purge(cutoff, message.dry_run, &actor, Utc::now()).await.map_err(to_status)?;
         Ok(Response::new(proto::PurgeTicketsResponse { purged_count: purged }))
     }
 
@@ -163,7 +158,7 @@ impl TicketStoreService for TicketApi {
         &self,
         _request: Request<proto::GetStatsRequest>,
     ) -> Result<Response<proto::GetStatsResponse>, Status> {
-        let stats = self.intake.store().stats().await.map_err(ApiError::from)?;
+        let stats = self.services.tickets.stats().await.map_err(to_status)?;
         Ok(Response::new(proto::GetStatsResponse {
             total: stats.total,
             by_status: stats.by_status.into_iter().collect(),

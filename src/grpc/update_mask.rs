@@ -2,13 +2,11 @@
 
 use prost_types::FieldMask;
 
-use super::{
-    convert::{category_from_proto, priority_from_proto, status_from_proto},
-    status::ApiError,
-};
+use super::convert::{category_from_proto, priority_from_proto, status_from_proto};
 use crate::{
     domain::{TicketPatch, ValidationErrors},
     proto,
+    service::ServiceError,
 };
 
 /// Field names an update mask may contain.
@@ -25,10 +23,10 @@ pub const UPDATABLE: &[&str] = &[
 ];
 
 /// The patch the mask selects from `ticket`; unknown paths and unset enums are violations.
-pub fn patch_from_mask(ticket: proto::Ticket, mask: Option<FieldMask>) -> Result<TicketPatch, ApiError> {
+pub fn patch_from_mask(ticket: proto::Ticket, mask: Option<FieldMask>) -> Result<TicketPatch, ServiceError> {
     let paths = mask.map(|m| m.paths).unwrap_or_default();
     if paths.is_empty() {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "update_mask",
             format!("name at least one field to change: {}", UPDATABLE.join(", ")),
         ));
@@ -66,7 +64,7 @@ pub fn patch_from_mask(ticket: proto::Ticket, mask: Option<FieldMask>) -> Result
             ),
         }
     }
-    if errors.is_empty() { Ok(patch) } else { Err(ApiError::Invalid(errors)) }
+    if errors.is_empty() { Ok(patch) } else { Err(ServiceError::Invalid(errors)) }
 }
 
 #[cfg(test)]
@@ -88,7 +86,8 @@ mod tests {
 
     #[test]
     fn unknown_paths_and_empty_masks_are_refused() {
-        let Err(ApiError::Invalid(errors)) = patch_from_mask(proto::Ticket::default(), mask(&["title", "created_at"]))
+        let Err(ServiceError::Invalid(errors)) =
+            patch_from_mask(proto::Ticket::default(), mask(&["title", "created_at"]))
         else {
             panic!("created_at is not updatable");
         };

@@ -9,4 +9,6 @@ pub mod rpc;
 mod rpc_tests;
 
 pub use exporter::{METRICS_PATH, install, serve};
+pub use metrics_exporter_prometheus::PrometheusHandle;
+pub use record::DatabaseMetrics;
 pub use rpc::RpcMetricsLayer;

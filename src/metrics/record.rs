@@ -1,7 +1,7 @@
 //! Recording what the service decides and waits for: triage outcomes, escalations, cache use,
 //! database latency and stream items in flight. Each is a no-op until a recorder is installed.
 
-use std::{future::Future, time::Instant};
+use std::time::Duration;
 
 use metrics::{counter, gauge, histogram};
 
@@ -10,8 +10,11 @@ use super::names::{
     TRIAGE_OUTCOMES,
 };
 use crate::{
-    store::PoolStatus,
-    triage::{TriageResult, result::Escalation},
+    store::{PoolStatus, StoreObserver},
+    triage::{
+        TriageResult,
+        result::{Escalation, EscalationCause},
+    },
 };
 
 /// Counts one triage decision: its queue and final priority, its escalation, and (when `cached`
@@ -33,10 +36,13 @@ pub fn swept(escalation: &Escalation) {
 }
 
 /// The causes of an escalation as a bounded label: `critical_priority`, `age` and `rule`, joined by
-/// `+` in that order (the reason text itself names hours and rules, too many values for a label).
+/// `+` in that order (`other` for a result stored before causes were recorded).
 pub fn reason_label(escalation: &Escalation) -> &'static str {
-    let has = |start: &str| escalation.reason.split("; ").any(|part| part.starts_with(start));
-    match (has("critical priority"), has("open for "), has("rule ")) {
+    let has = |wanted: fn(&EscalationCause) -> bool| escalation.causes.iter().any(wanted);
+    let critical = has(|c| matches!(c, EscalationCause::CriticalPriority));
+    let age = has(|c| matches!(c, EscalationCause::Age { .. }));
+    let rule = has(|c| matches!(c, EscalationCause::Rule { .. }));
+    match (critical, age, rule) {
         (true, false, false) => "critical_priority",
         (false, true, false) => "age",
         (false, false, true) => "rule",
@@ -48,17 +54,14 @@ pub fn reason_label(escalation: &Escalation) -> &'static str {
     }
 }
 
-/// Runs a database operation, recording how long it took under `operation`.
-pub async fn timed<T>(operation: &'static str, work: impl Future<Output = T>) -> T {
-    let started = Instant::now();
-    let out = work.await;
-    db_duration(operation, started);
-    out
-}
+/// Records how long each database operation took, as the store reports it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DatabaseMetrics;
 
-/// Records the time since `started` for a database `operation`.
-pub fn db_duration(operation: &'static str, started: Instant) {
-    histogram!(DB_DURATION, "operation" => operation).record(started.elapsed().as_secs_f64());
+impl StoreObserver for DatabaseMetrics {
+    fn operation_finished(&self, operation: &'static str, elapsed: Duration) {
+        histogram!(DB_DURATION, "operation" => operation).record(elapsed.as_secs_f64());
+    }
 }
 
 /// Sets the pool gauges from a sample.

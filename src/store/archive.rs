@@ -141,7 +141,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::Category,
-        store::testing::{at, triaged},
+        testing::{at, triaged},
     };
 
     async fn export_all(store: &Store, before: Option<DateTime<Utc>>) -> Vec<AuditEntry> {

@@ -13,10 +13,7 @@ use super::{
     paging::{Page, PageRequest, fingerprint},
     rows::{audit_from_row, micros},
 };
-use crate::{
-    domain::{AuditEntry, AuditRecord},
-    metrics::record::timed,
-};
+use crate::domain::{AuditEntry, AuditRecord};
 
 /// Which audit entries to list; every given filter must match.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,7 +71,7 @@ impl Store {
             query = query.filter(audit_entry::Column::Sequence.lt(sequence));
         }
         let rows = query.order_by_desc(audit_entry::Column::Sequence).limit(page.fetch_limit()).all(&self.db);
-        let rows = timed("list_audit", rows).await?;
+        let rows = self.timed("list_audit", rows).await?;
         let page = page.page(rows, &fp, |r| r.sequence);
         let items = page.items.into_iter().map(audit_from_row).collect::<Result<_, _>>()?;
         Ok(Page { items, next_page_token: page.next_page_token })
@@ -116,7 +113,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::Category,
-        store::testing::{at, triaged},
+        testing::{at, triaged},
     };
 
     #[tokio::test]

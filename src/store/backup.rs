@@ -150,7 +150,7 @@ async fn inspect(db: &DatabaseConnection) -> Result<SnapshotReport, StoreError> 
     }
     let pending_migrations = known.into_iter().filter(|k| !migrations.contains(k)).collect();
     let (tx, _) = watch::channel(0);
-    let store = Store { db: db.clone(), audit_committed: Arc::new(tx) };
+    let store = Store { db: db.clone(), audit_committed: Arc::new(tx), observer: super::observe::unobserved() };
     let chain = store.verify_audit().await.map_err(|e| refused(format!("its audit log cannot be read ({e})")))?;
     if !chain.valid {
         return Err(refused(format!(
@@ -170,17 +170,12 @@ async fn inspect(db: &DatabaseConnection) -> Result<SnapshotReport, StoreError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        config::{Settings, StoreType},
-        domain::Category,
-        store::testing::triaged,
-    };
+    use crate::{domain::Category, testing::triaged};
 
     #[tokio::test]
     async fn a_snapshot_of_a_live_store_passes_every_check() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let settings =
-            Settings { store_type: StoreType::File, store_path: dir.path().join("s"), ..Settings::default() };
+        let settings = crate::store::StoreSettings::File { dir: dir.path().join("s") };
         let store = Store::connect(&settings).await.expect("opened");
         for n in 0..3u32 {
             triaged(&store, n, i64::from(n), "network", Category::Technical).await;
@@ -190,7 +185,7 @@ mod tests {
         let report = Store::inspect_snapshot(&copy).await.expect("a good snapshot");
         assert_eq!((report.tickets, report.audit_entries), (3, 3));
         assert!(report.pending_migrations.is_empty(), "{report:?}");
-        let counts = Store::counts_at(&settings.sqlite_file()).await.expect("counted");
+        let counts = Store::counts_at(&settings.sqlite_file().expect("a file store")).await.expect("counted");
         assert_eq!(counts, Some(StoredCounts { tickets: 3, audit_entries: 3 }));
         assert_eq!(Store::counts_at(&dir.path().join("none.db")).await.expect("no file"), None);
 

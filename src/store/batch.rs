@@ -10,29 +10,24 @@ use super::{
     duplicates::insert_fingerprints,
     entities::{ticket, triage_result},
     error::StoreError,
-    rows::{result_row, ticket_row},
-    triage::{StoredTriage, check_pair, settled, triaged_record},
-};
-use crate::{
-    domain::Ticket,
-    triage::{TriageResult, similarity::Fingerprint},
+    rows::{result_row, stored_ticket, ticket_row},
+    triage::{NewTriage, StoredTriage, check_pair},
 };
 
 impl Store {
-    /// Stores many triaged tickets (each with its text fingerprint, when given) in ONE transaction, each
-    /// as `record_triage` would without a request id, with one multi-row insert per table. An item whose
-    /// ticket id is taken (in the store or earlier in the batch) gets its own `AlreadyExists` and the
-    /// others are stored; the outer error means nothing was stored.
+    /// Stores many triaged tickets in ONE transaction, each as `record_triage` would without a request
+    /// id, with one multi-row insert per table. An item whose ticket id is taken (in the store or
+    /// earlier in the batch) gets its own `AlreadyExists` and the others are stored; the outer error
+    /// means nothing was stored.
     pub async fn record_triage_batch(
         &self,
-        items: &[(Ticket, TriageResult, Option<Fingerprint>)],
-        actor: &str,
+        items: &[NewTriage],
     ) -> Result<Vec<Result<StoredTriage, StoreError>>, StoreError> {
-        for (ticket, result, _) in items {
-            check_pair(ticket, result)?;
+        for item in items {
+            check_pair(&item.ticket, &item.result)?;
         }
         let mut write = self.begin_write().await?;
-        let ids: Vec<&str> = items.iter().map(|(t, _, _)| t.ticket_id.as_str()).collect();
+        let ids: Vec<&str> = items.iter().map(|i| i.ticket.ticket_id.as_str()).collect();
         let mut taken: HashSet<String> = ticket::Entity::find()
             .select_only()
             .column(ticket::Column::TicketId)
@@ -44,20 +39,20 @@ impl Store {
             .collect();
         let (mut tickets, mut results, mut entries, mut outcomes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut fingerprints = Vec::new();
-        for (ticket, result, fingerprint) in items {
-            let id = ticket.ticket_id.as_str();
+        for item in items {
+            let id = item.ticket.ticket_id.as_str();
             if !taken.insert(id.to_owned()) {
                 outcomes.push(Err(StoreError::AlreadyExists(format!("ticket {id}"))));
                 continue;
             }
-            if let Some(fingerprint) = fingerprint {
-                fingerprints.push((ticket, fingerprint));
+            if let Some(fingerprint) = &item.fingerprint {
+                fingerprints.push((&item.ticket, fingerprint));
             }
-            let ticket = settled(ticket, result);
+            let ticket = stored_ticket(&item.ticket);
             tickets.push(ticket_row(&ticket)?);
-            results.push(result_row(result)?);
-            entries.push(write.stage(triaged_record(result, actor)));
-            outcomes.push(Ok(StoredTriage { ticket, result: result.clone(), replayed: false }));
+            results.push(result_row(&item.result)?);
+            entries.push(write.stage(item.record.clone()));
+            outcomes.push(Ok(StoredTriage { ticket, result: item.result.clone(), replayed: false }));
         }
         if !tickets.is_empty() {
             ticket::Entity::insert_many(tickets).exec_without_returning(write.conn()).await?;
@@ -75,26 +70,27 @@ mod tests {
     use super::*;
     use crate::{
         domain::Category,
-        store::testing::{at, result, ticket},
+        domain::Ticket,
+        store::NewTriage,
+        testing::{at, numbered, result, write},
     };
 
     #[tokio::test]
     async fn a_batch_stores_every_item_but_the_taken_ids_in_one_transaction() {
         let store = Store::open_memory().await.expect("store");
-        let existing = ticket(1, at(0));
+        let existing = numbered(1, at(0));
         store
-            .record_triage(&existing, &result(&existing, "network", Category::Technical), None, "svc", None)
+            .record_triage(&write(&existing, &result(&existing, "network", Category::Technical), None, "svc"), None)
             .await
             .expect("first");
-        let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = [1, 2, 3, 2]
+        let items: Vec<NewTriage> = [1, 2, 3, 2]
             .iter()
             .map(|&n| {
-                let t = ticket(n, at(i64::from(n)));
-                let r = result(&t, "billing", Category::Billing);
-                (t, r, None)
+                let t: Ticket = numbered(n, at(i64::from(n)));
+                write(&t, &result(&t, "billing", Category::Billing), None, "stream")
             })
             .collect();
-        let outcomes = store.record_triage_batch(&items, "stream").await.expect("batch commits");
+        let outcomes = store.record_triage_batch(&items).await.expect("batch commits");
         let taken: Vec<bool> = outcomes.iter().map(|o| matches!(o, Err(StoreError::AlreadyExists(_)))).collect();
         assert_eq!(taken, [true, false, false, true]);
         assert_eq!(outcomes[1].as_ref().expect("stored").ticket.assigned_queue.as_deref(), Some("billing"));

@@ -15,10 +15,7 @@ use super::{
     error::StoreError,
     rows::{audit_row, to_stored_precision},
 };
-use crate::{
-    domain::{AuditEntry, AuditRecord},
-    metrics::record::db_duration,
-};
+use crate::domain::{AuditEntry, AuditRecord};
 
 /// An open write transaction holding the audit chain's lock.
 pub(super) struct WriteTxn {
@@ -103,7 +100,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::internal("the audit chain head row is missing"))?;
-        db_duration("begin_write", started);
+        self.finished("begin_write", started);
         Ok(WriteTxn { txn, head, changed: false, appended: false, started })
     }
 
@@ -130,7 +127,7 @@ impl Store {
             txn.execute_raw(notify).await?;
         }
         txn.commit().await?;
-        db_duration("write_transaction", started);
+        self.finished("write_transaction", started);
         if appended {
             let last = head.last_sequence;
             self.audit_committed.send_if_modified(|seen| {

@@ -13,8 +13,13 @@ use sea_orm_migration::MigratorTrait;
 use tokio::sync::watch;
 
 use super::{entities::audit_chain, error::StoreError, migrations::Migrator, postgres};
-use crate::config::{Settings, StoreType};
+use super::{
+    observe::{StoreObserver, unobserved},
+    settings::StoreSettings,
+};
 
+/// The SQLite file's name inside `store_path`.
+pub const SQLITE_FILE: &str = "helpdesk.db";
 /// How long a writer waits for SQLite's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pooled connections to a SQLite file (WAL: many readers, one writer at a time).
@@ -28,6 +33,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Store {
     pub(super) db: DatabaseConnection,
     pub(super) audit_committed: Arc<watch::Sender<i64>>,
+    pub(super) observer: Arc<dyn StoreObserver>,
 }
 
 impl std::fmt::Debug for Store {
@@ -37,22 +43,54 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the store the settings name and applies pending migrations.
-    pub async fn connect(settings: &Settings) -> Result<Store, StoreError> {
+    /// Opens the store the settings name, creating it when it does not exist yet, and applies
+    /// pending migrations.
+    pub async fn connect(settings: &StoreSettings) -> Result<Store, StoreError> {
         Ok(Store::connect_migrating(settings).await?.0)
     }
 
-    /// Opens the store the settings name, applies pending migrations and says which were applied.
-    pub async fn connect_migrating(settings: &Settings) -> Result<(Store, Vec<String>), StoreError> {
-        let db = match settings.store_type {
-            StoreType::Memory => memory_pool().await?,
-            StoreType::File => file_pool(&settings.store_path).await?,
-            StoreType::Postgres => {
-                let url = settings.database_url.as_deref().unwrap_or_default();
-                postgres::pool(url, &settings.database_pool).await?
-            }
+    /// Opens the store the settings name (creating it when it does not exist yet), applies pending
+    /// migrations and says which were applied.
+    pub async fn connect_migrating(settings: &StoreSettings) -> Result<(Store, Vec<String>), StoreError> {
+        let db = match settings {
+            StoreSettings::Memory => memory_pool().await?,
+            StoreSettings::File { dir } => file_pool(dir, true).await?,
+            StoreSettings::Postgres { url, pool } => postgres::pool(url, pool).await?,
         };
         Store::open(db).await
+    }
+
+    /// Opens a store that exists already, refusing (naming where it looked) one that holds no
+    /// database: a file store without its file, a PostgreSQL database without the helpdesk's tables.
+    /// Pending migrations are applied. An in-memory store is always new.
+    pub async fn open_existing(settings: &StoreSettings) -> Result<Store, StoreError> {
+        let db = match settings {
+            StoreSettings::Memory => memory_pool().await?,
+            StoreSettings::File { dir } => {
+                let file = dir.join(SQLITE_FILE);
+                if !file.is_file() {
+                    return Err(StoreError::FailedPrecondition(format!(
+                        "there is no database at {} (check store_path; `helpdesk serve` or `helpdesk migrate` \
+                         creates one)",
+                        file.display()
+                    )));
+                }
+                file_pool(dir, false).await?
+            }
+            StoreSettings::Postgres { url, pool } => {
+                let db = postgres::pool(url, pool).await?;
+                if !postgres::has_schema(&db).await? {
+                    db.close().await.ok();
+                    return Err(StoreError::FailedPrecondition(
+                        "the PostgreSQL database at database_url holds no ticket store (`helpdesk serve` or \
+                         `helpdesk migrate` creates one)"
+                            .into(),
+                    ));
+                }
+                db
+            }
+        };
+        Ok(Store::open(db).await?.0)
     }
 
     /// A fresh, migrated store in memory (one shared connection).
@@ -62,7 +100,7 @@ impl Store {
 
     async fn open(db: DatabaseConnection) -> Result<(Store, Vec<String>), StoreError> {
         let (tx, _) = watch::channel(0);
-        let store = Store { db, audit_committed: Arc::new(tx) };
+        let store = Store { db, audit_committed: Arc::new(tx), observer: unobserved() };
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "store: migrations applied");
@@ -134,15 +172,15 @@ async fn memory_pool() -> Result<DatabaseConnection, StoreError> {
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
-/// SQLite file `<dir>/helpdesk.db` in WAL mode; every pooled connection gets the same pragmas.
-async fn file_pool(dir: &Path) -> Result<DatabaseConnection, StoreError> {
-    tokio::fs::create_dir_all(dir).await.map_err(|e| {
-        tracing::error!(path = %dir.display(), error = %e, "store: cannot create the store folder");
-        unavailable(sqlx::Error::Io(e))
-    })?;
+/// SQLite file `<dir>/helpdesk.db` in WAL mode (created, with its folder, when `create`); every
+/// pooled connection gets the same pragmas.
+async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, StoreError> {
+    if create {
+        tokio::fs::create_dir_all(dir).await.map_err(|e| unavailable(sqlx::Error::Io(e)))?;
+    }
     let options = SqliteConnectOptions::new()
-        .filename(dir.join("helpdesk.db"))
-        .create_if_missing(true)
+        .filename(dir.join(SQLITE_FILE))
+        .create_if_missing(create)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_TIMEOUT)
@@ -154,10 +192,7 @@ async fn file_pool(dir: &Path) -> Result<DatabaseConnection, StoreError> {
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
-        .map_err(|e| {
-            tracing::error!(path = %dir.display(), error = %e, "store: cannot open the SQLite file");
-            unavailable(e)
-        })?;
+        .map_err(unavailable)?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
@@ -171,11 +206,11 @@ mod tests {
     use crate::{
         domain::Category,
         store::PoolSettings,
-        store::testing::{at, result, ticket, triaged},
+        testing::{at, numbered, result, triaged, write},
     };
 
-    fn file_settings(dir: &Path) -> Settings {
-        Settings { store_type: StoreType::File, store_path: dir.join("nested"), ..Settings::default() }
+    fn file_settings(dir: &Path) -> StoreSettings {
+        StoreSettings::File { dir: dir.join("nested") }
     }
 
     #[tokio::test]
@@ -183,7 +218,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let settings = file_settings(dir.path());
         let store = Store::connect(&settings).await.expect("opened");
-        assert!(settings.sqlite_file().exists());
+        assert!(settings.sqlite_file().expect("a file store").exists());
         store.ping().await.expect("ping");
         let stored = triaged(&store, 1, 0, "network", Category::Technical).await;
         store.close().await.expect("closed");
@@ -197,6 +232,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn opening_an_existing_store_never_creates_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = file_settings(dir.path());
+        let err = Store::open_existing(&settings).await.expect_err("nothing there");
+        let file = settings.sqlite_file().expect("a file store");
+        assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+        assert!(!dir.path().join("nested").exists(), "no folder was created");
+        Store::connect(&settings).await.expect("created").close().await.expect("closed");
+        Store::open_existing(&settings).await.expect("exists now").close().await.expect("closed");
+    }
+
+    #[tokio::test]
     async fn concurrent_writers_on_a_file_all_succeed_with_a_contiguous_log() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::connect(&file_settings(dir.path())).await.expect("opened");
@@ -205,10 +252,13 @@ mod tests {
                 let store = store.clone();
                 tokio::spawn(async move {
                     for i in 0..10u32 {
-                        let t = ticket(task * 100 + i, at(i64::from(i)));
+                        let t = numbered(task * 100 + i, at(i64::from(i)));
                         let request = format!("req-{task}-{i}");
                         store
-                            .record_triage(&t, &result(&t, "network", Category::Technical), None, "svc", Some(&request))
+                            .record_triage(
+                                &write(&t, &result(&t, "network", Category::Technical), None, "svc"),
+                                Some(&request),
+                            )
                             .await?;
                     }
                     Ok::<_, StoreError>(())
@@ -227,21 +277,16 @@ mod tests {
 
     #[tokio::test]
     async fn memory_stores_are_separate_and_an_unreachable_postgres_is_unavailable() {
-        let a =
-            Store::connect(&Settings { store_type: StoreType::Memory, ..Settings::default() }).await.expect("memory");
+        let a = Store::connect(&StoreSettings::Memory).await.expect("memory");
         let b = Store::open_memory().await.expect("memory");
         triaged(&a, 1, 0, "network", Category::Technical).await;
         assert_eq!(b.stats().await.expect("stats").total, 0);
-        let settings = Settings {
-            store_type: StoreType::Postgres,
-            database_url: Some("postgres://helpdesk:s3cret@127.0.0.1:1/helpdesk".into()),
-            database_pool: PoolSettings { connect_timeout_secs: 1, ..PoolSettings::default() },
-            ..Settings::default()
-        };
+        let pool = PoolSettings { connect_timeout_secs: 1, ..PoolSettings::default() };
+        let settings = StoreSettings::Postgres { url: "postgres://helpdesk:s3cret@127.0.0.1:1/helpdesk".into(), pool };
         let err = Store::connect(&settings).await.expect_err("nothing listens on port 1");
         assert!(err.is_unavailable(), "{err:?}");
         assert_eq!(err.to_string(), "the database is unavailable");
-        let settings = Settings { database_url: Some("postgres://h:notaport/db".into()), ..settings };
+        let settings = StoreSettings::Postgres { url: "postgres://h:notaport/db".into(), pool };
         let err = Store::connect(&settings).await.expect_err("not a PostgreSQL URL");
         assert_eq!(err.to_string(), "database_url is not a valid PostgreSQL URL");
     }

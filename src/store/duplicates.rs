@@ -1,15 +1,14 @@
-//! Near-duplicate lookup: the fingerprint rows stored with a ticket, and the indexed search for the
-//! tickets whose text looks like a new one's.
+//! The rows that index tickets' text for near-duplicate lookups, and the two reads a lookup makes:
+//! the band rows holding some band keys inside a time window, and the stored signatures of tickets.
+//! Choosing and ranking the candidates is the service's business, not the store's.
 //!
-//! A lookup reads the `ticket_bands` rows holding a band key of the new text inside the time window
-//! (`band_key IN (...) AND created_at BETWEEN ...`): one seek per key in the table's primary key (band
-//! key, created at, ticket id), which holds every column read, so its cost follows the number of keys
-//! and matching rows, not the number of tickets stored. When a flood of reports of one incident makes
-//! keys common, the keys are read one by one instead, the newest [`ROWS_PER_KEY`] rows each, so a
-//! lookup stays bounded. The tickets sharing the most keys become candidates, and their stored
-//! signatures are compared with the new one.
+//! A band-row read (`band_key IN (...) AND created_at BETWEEN ...`) is one seek per key in the table's
+//! primary key (band key, created at, ticket id), which holds every column read, so its cost follows
+//! the number of keys and matching rows, not the number of tickets stored. When a flood of reports of
+//! one incident makes keys common, the keys are read one by one instead, the newest [`ROWS_PER_KEY`]
+//! rows each, so a read stays bounded.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -18,21 +17,15 @@ use super::{
     connect::Store,
     entities::{ticket_band, ticket_fingerprint},
     error::StoreError,
-    rows::{fingerprint_rows, micros},
+    rows::{fingerprint_rows, from_micros, micros},
 };
 use crate::{
     domain::Ticket,
-    triage::{
-        result::SimilarTicket,
-        similarity::{Fingerprint, band_keys, fingerprint, signature_from_bytes, similarity},
-    },
+    triage::similarity::{Fingerprint, band_keys, signature_from_bytes},
 };
 
-/// Most tickets whose signatures one lookup compares: those sharing the most band keys with the new
-/// text. A ticket at 0.8 similarity shares about 6.5 of 16 keys, an unrelated one seldom any.
-pub const MAX_CANDIDATES: usize = 200;
 /// Most rows read per band key once keys are read one by one: the newest in the window.
-pub const ROWS_PER_KEY: u64 = MAX_CANDIDATES as u64;
+pub const ROWS_PER_KEY: u64 = 200;
 /// Rows per key, on average, that one read of many keys returns before the keys are read one by one:
 /// about where a statement per key starts to cost less than reading every row.
 const ROWS_PER_KEY_TOGETHER: u64 = 32;
@@ -42,21 +35,15 @@ const VALUES_PER_QUERY: usize = 500;
 /// Band rows per insert statement (three values each).
 const BAND_ROWS_PER_INSERT: usize = 1_000;
 
-/// What a lookup looks for.
-#[derive(Debug, Clone, Copy)]
-pub struct SimilarQuery<'a> {
-    /// The new ticket's fingerprint.
-    pub fingerprint: &'a Fingerprint,
-    /// Earliest creation time of a ticket listed (inclusive).
-    pub created_after: DateTime<Utc>,
-    /// Latest creation time of a ticket listed (inclusive).
-    pub created_before: DateTime<Utc>,
-    /// A ticket never listed (the new ticket itself).
-    pub exclude: Option<&'a str>,
-    /// Lowest similarity listed.
-    pub min_similarity: f64,
-    /// Most tickets listed.
-    pub limit: usize,
+/// One band row: a ticket whose text has this band key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BandRow {
+    /// The band key.
+    pub band_key: i64,
+    /// The ticket.
+    pub ticket_id: String,
+    /// When the ticket was created.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Writes the rows that index each ticket's text (nothing for a text without words).
@@ -105,16 +92,20 @@ pub(super) async fn delete_fingerprints_before(
     Ok(())
 }
 
-/// Indexes a ticket's changed text anew, if its text was indexed.
-pub(super) async fn refresh_fingerprint(conn: &impl ConnectionTrait, ticket: &Ticket) -> Result<(), StoreError> {
+/// Indexes a ticket's changed text anew (its `fingerprint`), if its old text was indexed.
+pub(super) async fn refresh_fingerprint(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    fingerprint: &Fingerprint,
+) -> Result<(), StoreError> {
     if delete_fingerprint(conn, ticket.ticket_id.as_str()).await? {
-        insert_fingerprints(conn, [(ticket, &fingerprint(&ticket.title, &ticket.description))]).await?;
+        insert_fingerprints(conn, [(ticket, fingerprint)]).await?;
     }
     Ok(())
 }
 
 /// The band rows holding one of `keys`, created in [after, before]: (band key, ticket id, created at).
-fn band_rows(keys: &[i64], after: i64, before: i64) -> Select<ticket_band::Entity> {
+fn band_query(keys: &[i64], after: i64, before: i64) -> Select<ticket_band::Entity> {
     use ticket_band::Column;
     ticket_band::Entity::find()
         .select_only()
@@ -124,8 +115,8 @@ fn band_rows(keys: &[i64], after: i64, before: i64) -> Select<ticket_band::Entit
 }
 
 /// The newest [`ROWS_PER_KEY`] band rows holding `key`, created in [after, before].
-fn newest_band_rows(key: i64, after: i64, before: i64) -> Select<ticket_band::Entity> {
-    band_rows(&[key], after, before).order_by_desc(ticket_band::Column::CreatedAt).limit(ROWS_PER_KEY)
+fn newest_band_query(key: i64, after: i64, before: i64) -> Select<ticket_band::Entity> {
+    band_query(&[key], after, before).order_by_desc(ticket_band::Column::CreatedAt).limit(ROWS_PER_KEY)
 }
 
 /// The band rows of `keys` in [after, before]: all of them, or, when there are more than
@@ -137,80 +128,40 @@ async fn read_band_rows(
     before: i64,
 ) -> Result<Vec<(i64, String, i64)>, StoreError> {
     let budget = keys.len() as u64 * ROWS_PER_KEY_TOGETHER;
-    let rows = band_rows(keys, after, before).limit(budget + 1).into_tuple().all(conn).await?;
+    let rows = band_query(keys, after, before).limit(budget + 1).into_tuple().all(conn).await?;
     if rows.len() as u64 <= budget {
         return Ok(rows);
     }
     let mut rows = Vec::new();
     for &key in keys {
-        rows.extend(newest_band_rows(key, after, before).into_tuple::<(i64, String, i64)>().all(conn).await?);
+        rows.extend(newest_band_query(key, after, before).into_tuple::<(i64, String, i64)>().all(conn).await?);
     }
     Ok(rows)
 }
 
 impl Store {
-    /// The stored tickets whose text looks like the query's: within its window, at least its
-    /// similarity, most similar first (then by ticket id), at most its limit.
-    pub async fn find_similar(&self, query: &SimilarQuery<'_>) -> Result<Vec<SimilarTicket>, StoreError> {
-        Ok(self.find_similar_many(std::slice::from_ref(query)).await?.pop().unwrap_or_default())
-    }
-
-    /// [`find_similar`](Self::find_similar) for many queries at once: the band keys of all of them are
-    /// read together (each key once), then the candidates' signatures. Answers are in query order.
-    pub async fn find_similar_many(&self, queries: &[SimilarQuery<'_>]) -> Result<Vec<Vec<SimilarTicket>>, StoreError> {
-        let mut asking: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (i, q) in queries.iter().enumerate() {
-            for &key in &q.fingerprint.bands {
-                asking.entry(key).or_default().push(i);
-            }
-        }
-        let windows: Vec<(i64, i64)> =
-            queries.iter().map(|q| (micros(q.created_after), micros(q.created_before))).collect();
-        let mut answers = vec![Vec::new(); queries.len()];
-        let asked = asking.values().flatten().map(|&i| windows[i]);
-        let (Some(after), Some(before)) = (asked.clone().map(|w| w.0).min(), asked.map(|w| w.1).max()) else {
-            return Ok(answers);
-        };
-
-        // Tickets by number, and per query how many keys each shares with it.
-        let (mut tickets, mut numbers) = (Vec::<String>::new(), HashMap::<String, usize>::new());
-        let mut shared: Vec<HashMap<usize, u32>> = vec![HashMap::new(); queries.len()];
-        let keys: Vec<i64> = asking.keys().copied().collect();
+    /// The band rows holding one of `keys`, of tickets created in `[after, before]`: every one, or,
+    /// for keys so common that there are more than [`ROWS_PER_KEY_TOGETHER`] a key on average, the
+    /// newest [`ROWS_PER_KEY`] of each key.
+    pub async fn band_rows(
+        &self,
+        keys: &[i64],
+        after: DateTime<Utc>,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<BandRow>, StoreError> {
+        let (after, before) = (micros(after), micros(before));
+        let mut rows = Vec::new();
         for chunk in keys.chunks(VALUES_PER_QUERY) {
-            for (key, ticket_id, created_at) in read_band_rows(&self.db, chunk, after, before).await? {
-                let number = *numbers.entry(ticket_id).or_insert_with_key(|id| {
-                    tickets.push(id.clone());
-                    tickets.len() - 1
-                });
-                for &i in asking.get(&key).into_iter().flatten() {
-                    let (after, before) = windows[i];
-                    if (after..=before).contains(&created_at) && queries[i].exclude != Some(&tickets[number]) {
-                        *shared[i].entry(number).or_default() += 1;
-                    }
-                }
+            for (band_key, ticket_id, created_at) in read_band_rows(&self.db, chunk, after, before).await? {
+                rows.push(BandRow { band_key, ticket_id, created_at: from_micros(created_at)? });
             }
         }
-        let candidates: Vec<Vec<usize>> = shared.into_iter().map(|s| best_candidates(s, &tickets)).collect();
-
-        let wanted: HashSet<usize> = candidates.iter().flatten().copied().collect();
-        let signatures = self.signatures(wanted.into_iter().map(|n| tickets[n].as_str()).collect()).await?;
-        for ((q, candidates), answer) in queries.iter().zip(candidates).zip(&mut answers) {
-            *answer = candidates
-                .into_iter()
-                .filter_map(|number| {
-                    let ticket_id = &tickets[number];
-                    let similarity = similarity(&q.fingerprint.signature, signatures.get(ticket_id)?);
-                    (similarity >= q.min_similarity).then(|| SimilarTicket { ticket_id: ticket_id.clone(), similarity })
-                })
-                .collect();
-            answer.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then_with(|| a.ticket_id.cmp(&b.ticket_id)));
-            answer.truncate(q.limit);
-        }
-        Ok(answers)
+        Ok(rows)
     }
 
-    /// The stored signatures of `ids`; an unreadable one is logged and left out.
-    async fn signatures(&self, ids: Vec<&str>) -> Result<HashMap<String, Vec<u32>>, StoreError> {
+    /// The stored text signatures of `ids` (tickets without one are left out); an unreadable one is
+    /// logged and left out.
+    pub async fn signatures(&self, ids: &[&str]) -> Result<HashMap<String, Vec<u32>>, StoreError> {
         let mut signatures = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(VALUES_PER_QUERY) {
             let rows = ticket_fingerprint::Entity::find()
@@ -228,13 +179,6 @@ impl Store {
         }
         Ok(signatures)
     }
-}
-
-/// The tickets sharing the most band keys, at most [`MAX_CANDIDATES`] (ties by ticket id).
-fn best_candidates(shared: HashMap<usize, u32>, tickets: &[String]) -> Vec<usize> {
-    let mut ranked: Vec<(usize, u32)> = shared.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| tickets[a.0].cmp(&tickets[b.0])));
-    ranked.into_iter().take(MAX_CANDIDATES).map(|(number, _)| number).collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::error::Error as StdError;
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
 
-use crate::domain::{PatchError, Status, ValidationErrors};
+use crate::domain::ValidationErrors;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,14 +21,6 @@ pub enum StoreError {
     /// A value is invalid (a patched field, a page token), with every violation.
     #[error(transparent)]
     Invalid(ValidationErrors),
-    /// The status may not move that way.
-    #[error("a ticket cannot move from {from} to {to}")]
-    IllegalTransition {
-        /// Current status.
-        from: Status,
-        /// Requested status.
-        to: Status,
-    },
     /// The database cannot be reached (connection, pool timeout, I/O, lock wait timeout).
     #[error("the database is unavailable")]
     Unavailable(#[source] DbErr),
@@ -38,10 +30,9 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// An internal error with a description for the logs.
+    /// An internal error with a description for the logs (whoever reports the error logs it).
     pub fn internal(what: impl Into<String>) -> Self {
         let what: String = what.into();
-        tracing::error!(error = %what, "store: internal error");
         StoreError::Internal(what.into())
     }
 
@@ -56,24 +47,9 @@ impl StoreError {
     }
 }
 
-impl From<PatchError> for StoreError {
-    fn from(err: PatchError) -> Self {
-        match err {
-            PatchError::Invalid(errors) => StoreError::Invalid(errors),
-            PatchError::IllegalTransition { from, to } => StoreError::IllegalTransition { from, to },
-        }
-    }
-}
-
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
-        if is_unavailable(&err) {
-            tracing::warn!(error = %err, "store: database unavailable");
-            StoreError::Unavailable(err)
-        } else {
-            tracing::error!(error = %err, "store: database error");
-            StoreError::Internal(Box::new(err))
-        }
+        if is_unavailable(&err) { StoreError::Unavailable(err) } else { StoreError::Internal(Box::new(err)) }
     }
 }
 

@@ -21,7 +21,7 @@ impl Store {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let until = micros(now + ttl);
+        let until = micros(now.checked_add_signed(ttl).unwrap_or(DateTime::<Utc>::MAX_UTC));
         let row = lease::ActiveModel { name: Set(name.to_owned()), holder: Set(holder.to_owned()), expires_at: Set(0) };
         lease::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(&self.db).await?;
         let taken = lease::Entity::update_many()
@@ -55,7 +55,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::at;
+    use crate::testing::at;
 
     #[tokio::test]
     async fn one_holder_at_a_time_until_the_lease_lapses_or_is_released() {

@@ -11,10 +11,7 @@ use super::{
     paging::{Page, PageRequest, fingerprint},
     rows::{micros, ticket_from_row},
 };
-use crate::{
-    domain::{Category, Priority, Status, Ticket},
-    metrics::record::timed,
-};
+use crate::domain::{Category, Priority, Status, Ticket};
 
 /// Which tickets to list; every given filter must match.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,7 +82,7 @@ impl Store {
             .order_by_desc(ticket::Column::TicketId)
             .limit(page.fetch_limit())
             .all(&self.db);
-        let rows = timed("list_tickets", rows).await?;
+        let rows = self.timed("list_tickets", rows).await?;
         let page = page.page(rows, &fp, |r| (r.created_at, r.ticket_id.clone()));
         let items = page.items.into_iter().map(ticket_from_row).collect::<Result<_, _>>()?;
         Ok(Page { items, next_page_token: page.next_page_token })
@@ -95,7 +92,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::{at, triaged};
+    use crate::testing::{at, triaged};
 
     fn page(size: u64, token: Option<String>) -> PageRequest {
         PageRequest { page_size: size, page_token: token }

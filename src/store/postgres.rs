@@ -20,12 +20,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x6865_6c70_6465_736b;
 
 /// Opens a pool on `url` and checks that the database answers within the connect timeout.
 pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, StoreError> {
+    // The URL may hold a password: say what is wrong without echoing it.
     let options = PgConnectOptions::from_str(url)
-        .map_err(|e| {
-            // The URL may hold a password: say what is wrong without echoing it.
-            tracing::error!(error = %mask_password(&e.to_string()), "store: database_url is not a valid PostgreSQL URL");
-            StoreError::FailedPrecondition("database_url is not a valid PostgreSQL URL".into())
-        })?
+        .map_err(|_| StoreError::FailedPrecondition("database_url is not a valid PostgreSQL URL".into()))?
         .application_name("helpdesk")
         .disable_statement_logging();
     let target = format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("?"));
@@ -35,16 +32,15 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseC
         .acquire_timeout(settings.acquire_timeout())
         .idle_timeout(settings.idle_timeout())
         .connect_with(options);
+    let cannot = |why: String| {
+        StoreError::Unavailable(DbErr::Conn(RuntimeErr::Internal(format!(
+            "cannot connect to PostgreSQL at {target}: {why}"
+        ))))
+    };
     let pool = match tokio::time::timeout(settings.connect_timeout(), connecting).await {
         Ok(Ok(pool)) => pool,
-        Ok(Err(e)) => {
-            tracing::error!(%target, error = %e, "store: cannot connect to PostgreSQL");
-            return Err(unavailable(e));
-        }
-        Err(_) => {
-            tracing::error!(%target, timeout_secs = settings.connect_timeout_secs, "store: PostgreSQL did not answer in time");
-            return Err(unavailable(sqlx::Error::PoolTimedOut));
-        }
+        Ok(Err(e)) => return Err(cannot(e.to_string())),
+        Err(_) => return Err(cannot(format!("no answer within {} s", settings.connect_timeout_secs))),
     };
     // Whether the connection is encrypted (the URL's sslmode: prefer by default, require, verify-ca,
     // verify-full with sslrootcert), so operators see it at start.
@@ -55,6 +51,14 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseC
             .map_err(unavailable)?;
     tracing::info!(%target, pool_size = settings.size, tls, "store: connected to PostgreSQL");
     Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+}
+
+/// Whether the database holds the helpdesk's tables (its migrations table, at least).
+pub(super) async fn has_schema(db: &DatabaseConnection) -> Result<bool, StoreError> {
+    sqlx::query_scalar("SELECT to_regclass('seaql_migrations') IS NOT NULL")
+        .fetch_one(db.get_postgres_connection_pool())
+        .await
+        .map_err(unavailable)
 }
 
 /// A session-level advisory lock held on its own connection while migrations run on others. The

@@ -1,8 +1,54 @@
-//! Connection pool settings for the PostgreSQL store (config key `database_pool`).
+//! What the store needs to know to open: where the data lives, and how PostgreSQL connections are
+//! pooled (config key `database_pool`). The configuration builds these; the store reads nothing else.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
+
+/// Where the store keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSettings {
+    /// SQLite in memory (one shared connection); gone when the process ends.
+    Memory,
+    /// The SQLite file `helpdesk.db` in this folder.
+    File {
+        /// The folder (`store_path`).
+        dir: PathBuf,
+    },
+    /// PostgreSQL.
+    Postgres {
+        /// The connection URL (`database_url`).
+        url: String,
+        /// The pool.
+        pool: PoolSettings,
+    },
+}
+
+impl StoreSettings {
+    /// The SQLite file of a file store.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match self {
+            StoreSettings::File { dir } => Some(dir.join(super::connect::SQLITE_FILE)),
+            _ => None,
+        }
+    }
+
+    /// Where the data is, in words: the SQLite file, "in memory" or "PostgreSQL".
+    pub fn describe(&self) -> String {
+        match self {
+            StoreSettings::Memory => "in memory".into(),
+            StoreSettings::File { dir } => dir.join(super::connect::SQLITE_FILE).display().to_string(),
+            StoreSettings::Postgres { .. } => "PostgreSQL".into(),
+        }
+    }
+}
+
+/// The most connections one pool opens.
+const MAX_POOL_SIZE: u32 = 1_000;
+/// The longest connect or acquire timeout: one hour.
+const MAX_TIMEOUT_SECS: u64 = 3_600;
+/// The longest an idle connection is kept: one day.
+const MAX_IDLE_SECS: u64 = 86_400;
 
 /// How the service pools its PostgreSQL connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +91,18 @@ impl PoolSettings {
         if self.min_idle > self.size {
             return Some(format!("min_idle ({}) must not exceed size ({})", self.min_idle, self.size));
         }
-        if self.connect_timeout_secs == 0 || self.acquire_timeout_secs == 0 {
-            return Some("connect_timeout_secs and acquire_timeout_secs must be at least 1".into());
+        if self.size > MAX_POOL_SIZE {
+            return Some(format!("size must be at most {MAX_POOL_SIZE}, got {}", self.size));
+        }
+        for (name, secs) in
+            [("connect_timeout_secs", self.connect_timeout_secs), ("acquire_timeout_secs", self.acquire_timeout_secs)]
+        {
+            if !(1..=MAX_TIMEOUT_SECS).contains(&secs) {
+                return Some(format!("{name} must be between 1 and {MAX_TIMEOUT_SECS}, got {secs}"));
+            }
+        }
+        if self.idle_timeout_secs > MAX_IDLE_SECS {
+            return Some(format!("idle_timeout_secs must be at most {MAX_IDLE_SECS}, got {}", self.idle_timeout_secs));
         }
         None
     }

@@ -8,7 +8,6 @@ use sea_orm::{
 };
 
 use super::{connect::Store, entities::ticket, error::StoreError};
-use crate::metrics::record::timed;
 
 /// How many tickets there are, in total and by field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,7 +50,7 @@ async fn counts(
 impl Store {
     /// Ticket counts, read in one transaction so they agree with each other.
     pub async fn stats(&self) -> Result<TicketStats, StoreError> {
-        timed("stats", async {
+        self.timed("stats", async {
             let txn = self.db.begin().await?;
             Ok(TicketStats {
                 total: ticket::Entity::find().count(&txn).await?,
@@ -70,7 +69,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::Category,
-        store::testing::{at, ticket, triaged},
+        testing::{at, numbered, triaged},
     };
 
     #[tokio::test]
@@ -80,7 +79,7 @@ mod tests {
         triaged(&store, 1, 0, "network", Category::Technical).await;
         triaged(&store, 2, 1, "network", Category::Technical).await;
         triaged(&store, 3, 2, "billing", Category::Billing).await;
-        store.create_ticket(&ticket(4, at(3)), "agent").await.expect("created");
+        store.create_ticket(&numbered(4, at(3)), "agent").await.expect("created");
 
         let stats = store.stats().await.expect("stats");
         let map = |pairs: &[(&str, u64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>();

@@ -15,10 +15,20 @@ use super::{
     rows::{micros, result_from_row, stored_ticket, ticket_from_row, ticket_row},
 };
 use crate::{
-    domain::{AuditAction, AuditRecord, Category, Limits, Ticket, TicketPatch},
-    metrics::record::timed,
-    triage::TriageResult,
+    domain::{AuditAction, AuditRecord, Category, Ticket},
+    triage::{TriageResult, similarity::Fingerprint},
 };
+
+/// A change of a stored ticket, as [`Store::update_ticket`] writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketChange {
+    /// The ticket as it is to be.
+    pub ticket: Ticket,
+    /// The `ticket.updated` audit record.
+    pub record: AuditRecord,
+    /// The fingerprint of the new text, when the title or description changed.
+    pub new_fingerprint: Option<Fingerprint>,
+}
 
 /// Inserts a ticket row; a duplicate identifier is `AlreadyExists`.
 pub(super) async fn insert_ticket(conn: &impl ConnectionTrait, t: &Ticket) -> Result<(), StoreError> {
@@ -88,7 +98,7 @@ impl Store {
 
     /// A ticket with its latest triage result.
     pub async fn get_ticket(&self, ticket_id: &str) -> Result<Option<(Ticket, Option<TriageResult>)>, StoreError> {
-        timed("get_ticket", async {
+        self.timed("get_ticket", async {
             let Some(ticket) = load_ticket(&self.db, ticket_id).await? else { return Ok(None) };
             let result = load_result(&self.db, ticket_id, true).await?;
             Ok(Some((ticket, result)))
@@ -96,35 +106,33 @@ impl Store {
         .await
     }
 
-    /// Applies `patch` to the stored ticket inside one transaction; audit `ticket.updated` with the
-    /// fields that changed. A patch that changes nothing writes nothing; a new title or description
-    /// is fingerprinted anew when the old text was (for near-duplicate lookups).
-    pub async fn update_ticket(
+    /// Changes the stored ticket inside one transaction: `change` is given the ticket as stored and
+    /// answers the new version with its audit record (and, when its text changed, the new text's
+    /// fingerprint), or `None` to write nothing. The new fingerprint replaces the old one when the old
+    /// text was indexed. Returns the ticket as it is now.
+    pub async fn update_ticket<E: From<StoreError>>(
         &self,
         ticket_id: &str,
-        patch: &TicketPatch,
-        limits: &Limits,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Ticket, StoreError> {
+        change: impl FnOnce(&Ticket) -> Result<Option<TicketChange>, E>,
+    ) -> Result<Ticket, E> {
         let mut write = self.begin_write().await?;
         let current = load_ticket(write.conn(), ticket_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("ticket {ticket_id}")))?;
-        let next = stored_ticket(&patch.apply(&current, limits, now)?);
-        let changed = changed_fields(&current, &next);
-        if changed.is_empty() {
-            return Ok(current);
+        let Some(change) = change(&current)? else { return Ok(current) };
+        let next = stored_ticket(&change.ticket);
+        if next.ticket_id != current.ticket_id {
+            return Err(
+                StoreError::internal(format!("an update of {ticket_id} offered ticket {}", next.ticket_id)).into()
+            );
         }
         let mut row = ticket_row(&next)?;
         row.ticket_id = sea_orm::ActiveValue::Unchanged(ticket_id.to_owned());
-        ticket::Entity::update(row).exec(write.conn()).await?;
-        if changed.iter().any(|f| matches!(*f, "title" | "description")) {
-            refresh_fingerprint(write.conn(), &next).await?;
+        ticket::Entity::update(row).exec(write.conn()).await.map_err(StoreError::from)?;
+        if let Some(fingerprint) = &change.new_fingerprint {
+            refresh_fingerprint(write.conn(), &next, fingerprint).await?;
         }
-        let details =
-            json!({ "fields": changed, "old_status": current.status.as_str(), "new_status": next.status.as_str() });
-        write.append(AuditRecord::new(AuditAction::TicketUpdated, actor, now, details).for_ticket(ticket_id)).await?;
+        write.append(change.record).await?;
         self.commit(write).await?;
         Ok(next)
     }
@@ -169,75 +177,16 @@ impl Store {
     }
 }
 
-/// Names of the fields whose values differ.
-fn changed_fields(a: &Ticket, b: &Ticket) -> Vec<&'static str> {
-    let pairs = [
-        ("title", a.title != b.title),
-        ("description", a.description != b.description),
-        ("requester_email", a.requester_email != b.requester_email),
-        ("category", a.category != b.category),
-        ("priority", a.priority != b.priority),
-        ("status", a.status != b.status),
-        ("tags", a.tags != b.tags),
-        ("metadata", a.metadata != b.metadata),
-        ("assigned_queue", a.assigned_queue != b.assigned_queue),
-    ];
-    pairs.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Status;
-    use crate::store::{
-        AuditFilter, PageRequest,
-        testing::{at, ticket, triaged},
-    };
-
-    #[tokio::test]
-    async fn updates_check_transitions_and_audit_what_changed() {
-        let store = Store::open_memory().await.expect("store");
-        let id = triaged(&store, 1, 0, "network", Category::Technical).await.ticket.ticket_id.to_string();
-        let limits = Limits::default();
-
-        let close =
-            TicketPatch { status: Some(Status::Closed), title: Some("VPN down, fixed".into()), ..Default::default() };
-        let closed = store.update_ticket(&id, &close, &limits, "agent", at(10)).await.expect("closed");
-        assert_eq!(
-            (closed.status, closed.title.as_str(), closed.updated_at),
-            (Status::Closed, "VPN down, fixed", at(10))
-        );
-        assert_eq!(store.get_ticket(&id).await.expect("read").expect("found").0, closed);
-        let entries = store
-            .list_audit(
-                &AuditFilter { action: Some("ticket.updated".into()), ..Default::default() },
-                &PageRequest { page_size: 10, page_token: None },
-            )
-            .await;
-        let entries = entries.expect("audit").items;
-        assert_eq!(entries.len(), 1);
-        let details: serde_json::Value = serde_json::from_str(&entries[0].record.details_json).expect("json");
-        assert_eq!(details, json!({ "fields": ["title", "status"], "old_status": "TRIAGED", "new_status": "CLOSED" }));
-
-        let reopen = TicketPatch { status: Some(Status::InProgress), ..Default::default() };
-        let err = store.update_ticket(&id, &reopen, &limits, "agent", at(11)).await.expect_err("illegal");
-        assert!(matches!(err, StoreError::IllegalTransition { from: Status::Closed, to: Status::InProgress }));
-        let blank = TicketPatch { title: Some(" ".into()), ..Default::default() };
-        assert!(matches!(
-            store.update_ticket(&id, &blank, &limits, "agent", at(11)).await,
-            Err(StoreError::Invalid(_))
-        ));
-        let missing = store.update_ticket("TKT-20261127-NOTHERE1", &blank, &limits, "agent", at(11)).await;
-        assert!(matches!(missing, Err(StoreError::NotFound(ref what)) if what == "ticket TKT-20261127-NOTHERE1"));
-        assert_eq!(store.last_audit_sequence().await.expect("seq"), 2);
-        assert_eq!(store.get_ticket(&id).await.expect("read").expect("found").0, closed);
-    }
+    use crate::testing::{at, numbered, triaged};
 
     #[tokio::test]
     async fn delete_removes_the_ticket_and_its_results() {
         let store = Store::open_memory().await.expect("store");
         let id = triaged(&store, 1, 0, "network", Category::Technical).await.ticket.ticket_id.to_string();
-        let plain = store.create_ticket(&ticket(2, at(1)), "agent").await.expect("created");
+        let plain = store.create_ticket(&numbered(2, at(1)), "agent").await.expect("created");
         assert_eq!(store.get_ticket(plain.ticket_id.as_str()).await.expect("read"), Some((plain, None)));
 
         store.delete_ticket(&id, "agent", at(5)).await.expect("deleted");

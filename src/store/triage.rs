@@ -2,7 +2,6 @@
 //! and replaying the first answer for a request id seen before.
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-use serde_json::json;
 
 use super::{
     chain::WriteTxn,
@@ -14,10 +13,23 @@ use super::{
     tickets::{insert_ticket, load_result, load_ticket},
 };
 use crate::{
-    domain::{AuditAction, AuditRecord, Ticket},
-    metrics::record::timed,
+    domain::{AuditRecord, Ticket},
     triage::{TriageResult, similarity::Fingerprint},
 };
+
+/// A triaged ticket to store: the ticket as the triage left it, the result, the fingerprint of its
+/// text (when near-duplicates are looked for) and its audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTriage {
+    /// The ticket, settled by the result.
+    pub ticket: Ticket,
+    /// The result.
+    pub result: TriageResult,
+    /// Its text's fingerprint, so later tickets can find it as a near-duplicate.
+    pub fingerprint: Option<Fingerprint>,
+    /// The `ticket.triaged` audit record.
+    pub record: AuditRecord,
+}
 
 /// A stored triage: the ticket as stored, the result, and whether this answer repeats an earlier one.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,32 +42,12 @@ pub struct StoredTriage {
     pub replayed: bool,
 }
 
-/// The ticket as the triage leaves it: status, category, queue, final priority and rule tags.
-pub(super) fn settled(ticket: &Ticket, result: &TriageResult) -> Ticket {
-    result.settle(stored_ticket(ticket))
-}
-
 /// The first answer stored for `request_id`, if any.
 async fn replay(conn: &impl ConnectionTrait, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
     let Some(key) = request_key::Entity::find_by_id(request_id).one(conn).await? else { return Ok(None) };
     let Some(ticket) = load_ticket(conn, &key.ticket_id).await? else { return Ok(None) };
     let Some(result) = load_result(conn, &key.ticket_id, false).await? else { return Ok(None) };
     Ok(Some(StoredTriage { ticket, result, replayed: true }))
-}
-
-/// The `ticket.triaged` audit record of a result.
-pub(super) fn triaged_record(result: &TriageResult, actor: &str) -> AuditRecord {
-    let details = json!({
-        "queue": result.queue,
-        "priority": result.priority.as_str(),
-        "score": result.score,
-        "category": result.classification.category.as_str(),
-        "escalated": result.escalation.escalated,
-        "matched_rule": result.matched_rule,
-    });
-    AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
-        .for_ticket(&result.ticket_id)
-        .with_rules_version(&result.rules_version)
 }
 
 /// Refuses a result offered with another ticket than its own.
@@ -69,38 +61,24 @@ pub(super) fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), S
     )))
 }
 
-/// Writes one triaged ticket, its result, its text fingerprint (if given) and its `ticket.triaged`
-/// audit entry in `write`; returns the ticket as stored. A taken ticket id is `AlreadyExists`, found
-/// before anything is written.
-async fn write_triage(
-    write: &mut WriteTxn,
-    ticket: &Ticket,
-    result: &TriageResult,
-    fingerprint: Option<&Fingerprint>,
-    actor: &str,
-) -> Result<Ticket, StoreError> {
-    check_pair(ticket, result)?;
-    let ticket = settled(ticket, result);
+/// Writes one triaged ticket, its result, its text fingerprint (if given) and its audit entry in
+/// `write`; returns the ticket as stored. A taken ticket id is `AlreadyExists`, found before anything
+/// is written.
+async fn write_triage(write: &mut WriteTxn, new: &NewTriage) -> Result<Ticket, StoreError> {
+    check_pair(&new.ticket, &new.result)?;
+    let ticket = stored_ticket(&new.ticket);
     insert_ticket(write.conn(), &ticket).await?;
-    triage_result::Entity::insert(result_row(result)?).exec_without_returning(write.conn()).await?;
-    insert_fingerprints(write.conn(), fingerprint.map(|f| (&ticket, f))).await?;
-    write.append(triaged_record(result, actor)).await?;
+    triage_result::Entity::insert(result_row(&new.result)?).exec_without_returning(write.conn()).await?;
+    insert_fingerprints(write.conn(), new.fingerprint.as_ref().map(|f| (&ticket, f))).await?;
+    write.append(new.record.clone()).await?;
     Ok(ticket)
 }
 
 impl Store {
-    /// Stores a triaged ticket, its result, its text fingerprint (when given, so later tickets can find
-    /// it as a near-duplicate), one `ticket.triaged` audit entry and the request key (if any) in one
-    /// transaction. A request id seen before replays the first answer and writes nothing; a taken
-    /// ticket id is `AlreadyExists`.
-    pub async fn record_triage(
-        &self,
-        ticket: &Ticket,
-        result: &TriageResult,
-        fingerprint: Option<&Fingerprint>,
-        actor: &str,
-        request_id: Option<&str>,
-    ) -> Result<StoredTriage, StoreError> {
+    /// Stores a triaged ticket, its result, its text fingerprint (when given), its audit entry and the
+    /// request key (if any) in one transaction. A request id seen before replays the first answer and
+    /// writes nothing; a taken ticket id is `AlreadyExists`.
+    pub async fn record_triage(&self, new: &NewTriage, request_id: Option<&str>) -> Result<StoredTriage, StoreError> {
         let mut write = self.begin_write().await?;
         if let Some(request_id) = request_id {
             if let Some(first) = replay(write.conn(), request_id).await? {
@@ -109,35 +87,33 @@ impl Store {
             // A key whose ticket was deleted no longer answers; the request is stored anew.
             request_key::Entity::delete_by_id(request_id).exec(write.conn()).await?;
         }
-        let ticket = write_triage(&mut write, ticket, result, fingerprint, actor).await?;
+        let ticket = write_triage(&mut write, new).await?;
         let id = ticket.ticket_id.as_str();
         if let Some(request_id) = request_id {
             let key = request_key::ActiveModel {
                 request_id: Set(request_id.to_owned()),
                 ticket_id: Set(id.to_owned()),
-                created_at: Set(micros(result.triaged_at)),
+                created_at: Set(micros(new.result.triaged_at)),
             };
             request_key::Entity::insert(key).exec_without_returning(write.conn()).await?;
         }
         self.commit(write).await?;
-        Ok(StoredTriage { ticket, result: result.clone(), replayed: false })
+        Ok(StoredTriage { ticket, result: new.result.clone(), replayed: false })
     }
 
     /// The first answer given for `request_id`, if that request was stored.
     pub async fn find_request(&self, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
-        timed("find_request", replay(&self.db, request_id)).await
+        self.timed("find_request", replay(&self.db, request_id)).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{at, numbered, result, write};
     use crate::{
         domain::{Category, Status},
-        store::{
-            AuditFilter, PageRequest,
-            testing::{at, result, ticket},
-        },
+        store::{AuditFilter, PageRequest},
     };
 
     fn all() -> PageRequest {
@@ -147,9 +123,9 @@ mod tests {
     #[tokio::test]
     async fn a_triage_stores_ticket_result_and_one_audit_entry() {
         let store = Store::open_memory().await.expect("store");
-        let t = ticket(1, at(0));
+        let t = numbered(1, at(0));
         let r = result(&t, "network", Category::Technical);
-        let stored = store.record_triage(&t, &r, None, "svc", Some("req-1")).await.expect("stored");
+        let stored = store.record_triage(&write(&t, &r, None, "svc"), Some("req-1")).await.expect("stored");
         assert!(!stored.replayed);
         assert_eq!(stored.ticket.status, Status::Triaged);
         assert_eq!(stored.ticket.category, Some(Category::Technical));
@@ -176,17 +152,17 @@ mod tests {
     #[tokio::test]
     async fn a_retried_request_replays_the_first_answer_without_writing() {
         let store = Store::open_memory().await.expect("store");
-        let t = ticket(1, at(0));
+        let t = numbered(1, at(0));
         let first = store
-            .record_triage(&t, &result(&t, "network", Category::Technical), None, "svc", Some("req-1"))
+            .record_triage(&write(&t, &result(&t, "network", Category::Technical), None, "svc"), Some("req-1"))
             .await
             .expect("stored");
         assert_eq!(store.find_request("req-1").await.expect("read").map(|s| s.result), Some(first.result.clone()));
         assert_eq!(store.find_request("req-2").await.expect("read"), None);
 
-        let other = ticket(2, at(1));
+        let other = numbered(2, at(1));
         let again = store
-            .record_triage(&other, &result(&other, "billing", Category::Billing), None, "svc", Some("req-1"))
+            .record_triage(&write(&other, &result(&other, "billing", Category::Billing), None, "svc"), Some("req-1"))
             .await
             .expect("replayed");
         assert!(again.replayed);
@@ -198,10 +174,10 @@ mod tests {
     #[tokio::test]
     async fn a_taken_ticket_id_is_refused_and_nothing_is_written() {
         let store = Store::open_memory().await.expect("store");
-        let t = ticket(1, at(0));
+        let t = numbered(1, at(0));
         let r = result(&t, "network", Category::Technical);
-        store.record_triage(&t, &r, None, "svc", None).await.expect("stored");
-        let err = store.record_triage(&t, &r, None, "svc", Some("req-9")).await.expect_err("duplicate");
+        store.record_triage(&write(&t, &r, None, "svc"), None).await.expect("stored");
+        let err = store.record_triage(&write(&t, &r, None, "svc"), Some("req-9")).await.expect_err("duplicate");
         assert!(
             matches!(err, StoreError::AlreadyExists(ref what) if what == &format!("ticket {}", t.ticket_id)),
             "{err:?}"
@@ -217,9 +193,9 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let trigger = "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'refused'); END";
         store.db.execute_unprepared(trigger).await.expect("trigger");
-        let t = ticket(1, at(0));
+        let t = numbered(1, at(0));
         let err = store
-            .record_triage(&t, &result(&t, "network", Category::Technical), None, "svc", Some("req-1"))
+            .record_triage(&write(&t, &result(&t, "network", Category::Technical), None, "svc"), Some("req-1"))
             .await
             .expect_err("refused");
         assert!(matches!(err, StoreError::Internal(_)), "{err:?}");

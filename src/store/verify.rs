@@ -89,7 +89,7 @@ mod tests {
     use sea_orm::ConnectionTrait;
 
     use super::*;
-    use crate::{domain::Category, store::testing::triaged};
+    use crate::{domain::Category, testing::triaged};
 
     #[tokio::test]
     async fn an_intact_chain_verifies_and_a_tampered_row_is_named() {

@@ -152,10 +152,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::triage::{
-        RuleSet, RulesFormat, TriageSettings,
-        fixtures::{now, ticket},
-    };
+    use crate::testing::{now, ticket};
+    use crate::triage::{RuleSet, RulesFormat, TriageSettings};
 
     fn triager(yaml: &str) -> Triager {
         Triager::new(TriageSettings::default(), Arc::new(RuleSet::parse(yaml, RulesFormat::Yaml).expect("valid")))

@@ -137,10 +137,8 @@ mod tests {
     use chrono::Duration as Hours;
 
     use super::*;
-    use crate::triage::{
-        RuleSet, TriageSettings,
-        fixtures::{now, ticket},
-    };
+    use crate::testing::{now, ticket};
+    use crate::triage::{RuleSet, TriageSettings};
 
     fn engine(enabled: bool) -> TriageEngine {
         let triager = Triager::new(TriageSettings::default(), Arc::new(RuleSet::builtin()));

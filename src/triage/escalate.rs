@@ -1,10 +1,9 @@
 //! Escalation: critical tickets go to whoever is on call, tickets left open past the threshold to a
-//! supervisor, and a rule may escalate too; every reason is named.
+//! supervisor, and a rule may escalate too; every cause is named.
 
 use super::{
-    result::{Escalation, EscalationLevel},
+    result::{Escalation, EscalationCause, EscalationLevel},
     settings::TriageSettings,
-    text::hours,
 };
 use crate::domain::{Priority, Status};
 
@@ -21,18 +20,9 @@ pub struct EscalationInput<'a> {
     pub rule: Option<&'a str>,
 }
 
-/// The age threshold in hours (the default when the setting is unusable).
-fn threshold_hours(settings: &TriageSettings) -> f64 {
-    if settings.escalation_threshold_hours.is_finite() && settings.escalation_threshold_hours > 0.0 {
-        settings.escalation_threshold_hours
-    } else {
-        TriageSettings::default().escalation_threshold_hours
-    }
-}
-
 /// How old an open ticket gets before it is escalated for its age.
 pub fn age_threshold(settings: &TriageSettings) -> chrono::Duration {
-    chrono::Duration::milliseconds((threshold_hours(settings) * 3_600_000.0).round() as i64)
+    settings.escalation_threshold.duration()
 }
 
 /// How the periodic sweep escalates an open ticket found `age` old: to whoever is on call when it is
@@ -43,41 +33,41 @@ pub fn for_age(
     age: chrono::Duration,
     settings: &TriageSettings,
 ) -> Option<Escalation> {
-    let threshold = threshold_hours(settings);
+    let threshold = settings.escalation_threshold.get();
     let age_hours = age.num_milliseconds() as f64 / 3_600_000.0;
     if !status.is_open() || status == Status::Escalated || age_hours < threshold {
         return None;
     }
     let level = if priority == Priority::Critical { EscalationLevel::OnCall } else { EscalationLevel::Supervisor };
     let shown = (age_hours * 10.0).floor() / 10.0;
-    let reason = format!("open for {} h, over the {} h threshold", hours(shown), hours(threshold));
-    Some(Escalation { escalated: true, level, reason })
+    Some(Escalation::new(level, vec![EscalationCause::Age { age_hours: shown, threshold_hours: threshold }]))
 }
 
 /// Decides whether and how far a ticket is escalated.
 pub fn decide(input: &EscalationInput<'_>, settings: &TriageSettings) -> Escalation {
-    let threshold = threshold_hours(settings);
+    let threshold = settings.escalation_threshold.get();
     let critical = input.priority == Priority::Critical;
     let mut level = EscalationLevel::None;
-    let mut reasons: Vec<String> = Vec::new();
+    let mut causes = Vec::new();
     if critical && settings.auto_escalate_critical {
         level = level.max(EscalationLevel::OnCall);
-        reasons.push("critical priority".to_owned());
+        causes.push(EscalationCause::CriticalPriority);
     }
     if input.status.is_open() && input.age_hours as f64 >= threshold {
         level = level.max(if critical { EscalationLevel::OnCall } else { EscalationLevel::Supervisor });
-        reasons.push(format!("open for {} h, over the {} h threshold", input.age_hours, hours(threshold)));
+        causes.push(EscalationCause::Age { age_hours: input.age_hours as f64, threshold_hours: threshold });
     }
     if let Some(rule) = input.rule {
         level = level.max(EscalationLevel::Supervisor);
-        reasons.push(format!("rule {rule:?} escalates"));
+        causes.push(EscalationCause::Rule { rule: rule.to_owned() });
     }
-    Escalation { escalated: level != EscalationLevel::None, level, reason: reasons.join("; ") }
+    Escalation::new(level, causes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::triage::settings::Hours;
 
     fn input(priority: Priority, status: Status, age_hours: i64, rule: Option<&str>) -> EscalationInput<'_> {
         EscalationInput { priority, status, age_hours, rule }
@@ -87,13 +77,11 @@ mod tests {
     fn critical_tickets_go_to_on_call_when_configured() {
         let settings = TriageSettings::default();
         let e = decide(&input(Priority::Critical, Status::New, 0, None), &settings);
-        assert_eq!(
-            e,
-            Escalation { escalated: true, level: EscalationLevel::OnCall, reason: "critical priority".into() }
-        );
+        assert_eq!((e.escalated, e.level, e.reason.as_str()), (true, EscalationLevel::OnCall, "critical priority"));
+        assert_eq!(e.causes, [EscalationCause::CriticalPriority]);
         let off = TriageSettings { auto_escalate_critical: false, ..TriageSettings::default() };
         let e = decide(&input(Priority::Critical, Status::New, 0, None), &off);
-        assert_eq!(e, Escalation { escalated: false, level: EscalationLevel::None, reason: String::new() });
+        assert_eq!(e, Escalation::none());
     }
 
     #[test]
@@ -102,6 +90,7 @@ mod tests {
         let e = decide(&input(Priority::Medium, Status::InProgress, 30, None), &settings);
         assert_eq!((e.escalated, e.level), (true, EscalationLevel::Supervisor));
         assert_eq!(e.reason, "open for 30 h, over the 24 h threshold");
+        assert_eq!(e.causes, [EscalationCause::Age { age_hours: 30.0, threshold_hours: 24.0 }]);
         assert!(!decide(&input(Priority::Medium, Status::New, 23, None), &settings).escalated);
         assert!(!decide(&input(Priority::High, Status::Resolved, 300, None), &settings).escalated);
         assert!(!decide(&input(Priority::High, Status::Closed, 300, None), &settings).escalated);
@@ -121,13 +110,14 @@ mod tests {
             (e.escalated, e.level, e.reason.as_str()),
             (true, EscalationLevel::Supervisor, "rule \"outages\" escalates")
         );
+        assert_eq!(e.causes, [EscalationCause::Rule { rule: "outages".into() }]);
         let e = decide(&input(Priority::Critical, Status::New, 0, Some("outages")), &settings);
         assert_eq!(e.level, EscalationLevel::OnCall);
     }
 
     #[test]
     fn the_sweep_escalates_open_tickets_over_the_threshold_only() {
-        let settings = TriageSettings { escalation_threshold_hours: 24.0, ..TriageSettings::default() };
+        let settings = TriageSettings { escalation_threshold: Hours::new(24.0).expect("hours"), ..Default::default() };
         let age = |h: i64, m: i64| chrono::Duration::hours(h) + chrono::Duration::minutes(m);
         assert_eq!(for_age(Priority::High, Status::Triaged, age(23, 59), &settings), None);
         let e = for_age(Priority::High, Status::InProgress, age(24, 30), &settings).expect("over");
@@ -138,5 +128,12 @@ mod tests {
         for done in [Status::Resolved, Status::Closed, Status::Escalated] {
             assert_eq!(for_age(Priority::High, done, age(100, 0), &settings), None, "{done:?}");
         }
+    }
+
+    #[test]
+    fn an_escalation_stored_before_causes_were_recorded_still_reads() {
+        let old = r#"{"escalated": true, "level": "SUPERVISOR", "reason": "rule \"vip\" escalates"}"#;
+        let e: Escalation = serde_json::from_str(old).expect("reads");
+        assert_eq!((e.level, e.causes.len()), (EscalationLevel::Supervisor, 0));
     }
 }

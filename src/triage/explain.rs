@@ -117,7 +117,7 @@ pub fn explain(d: &Decision<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{domain::Category, triage::fixtures::now};
+    use crate::{domain::Category, testing::now};
 
     fn component(name: &str, contribution: f64) -> ScoreComponent {
         ScoreComponent { name: name.into(), raw_value: 0.0, weight: 0.0, contribution, detail: String::new() }
@@ -145,7 +145,7 @@ mod tests {
             sla_hours: None,
         };
         let escalation =
-            Escalation { escalated: true, level: EscalationLevel::OnCall, reason: "critical priority".into() };
+            Escalation::new(EscalationLevel::OnCall, vec![crate::triage::result::EscalationCause::CriticalPriority]);
         let text = explain(&Decision {
             classification: &classification,
             score: 0.81,

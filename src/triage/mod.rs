@@ -7,8 +7,6 @@ pub mod cache;
 pub mod classify;
 pub mod escalate;
 pub mod explain;
-#[cfg(test)]
-pub(crate) mod fixtures;
 pub mod pipeline;
 pub mod predict;
 pub mod result;

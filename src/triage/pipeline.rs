@@ -173,17 +173,16 @@ impl Triager {
     }
 }
 
-/// When the first response is due: `created_at` plus the SLA hours of `priority` (the default
-/// hours when the configured ones are unusable; the far future rather than an overflow).
+/// When the first response is due: `created_at` plus the SLA hours of `priority` (the far future
+/// rather than an overflow).
 pub fn sla_due_at(created_at: DateTime<Utc>, priority: Priority, sla: &SlaHours) -> DateTime<Utc> {
-    let pick = |s: &SlaHours| match priority {
-        Priority::Critical => s.critical,
-        Priority::High => s.high,
-        Priority::Medium => s.medium,
-        Priority::Low => s.low,
+    let hours = match priority {
+        Priority::Critical => sla.critical,
+        Priority::High => sla.high,
+        Priority::Medium => sla.medium,
+        Priority::Low => sla.low,
     };
-    let hours = Some(pick(sla)).filter(|h| h.is_finite() && *h > 0.0).unwrap_or_else(|| pick(&SlaHours::default()));
-    due_after(created_at, hours)
+    due_after(created_at, hours.get())
 }
 
 /// `created_at` plus `hours` (the far future rather than an overflow; at once for unusable hours).

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::text::hours;
 use crate::domain::{Category, Priority, Status, Ticket};
 
 /// Who decided a ticket's category.
@@ -134,6 +135,48 @@ impl EscalationLevel {
     }
 }
 
+/// One reason a ticket is escalated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EscalationCause {
+    /// The final priority is CRITICAL and `auto_escalate_critical` is on.
+    CriticalPriority,
+    /// The ticket is still open past the age threshold.
+    Age {
+        /// How old the ticket is, in hours (whole hours at triage, tenths in the sweep).
+        age_hours: f64,
+        /// The threshold, in hours.
+        threshold_hours: f64,
+    },
+    /// A routing rule's `escalate` action applied.
+    Rule {
+        /// The rule's id.
+        rule: String,
+    },
+}
+
+impl EscalationCause {
+    /// The cause's kind as a fixed name (`critical_priority`, `age`, `rule`), for labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EscalationCause::CriticalPriority => "critical_priority",
+            EscalationCause::Age { .. } => "age",
+            EscalationCause::Rule { .. } => "rule",
+        }
+    }
+
+    /// The cause in words, as the reason text shows it.
+    pub fn describe(&self) -> String {
+        match self {
+            EscalationCause::CriticalPriority => "critical priority".to_owned(),
+            EscalationCause::Age { age_hours, threshold_hours } => {
+                format!("open for {} h, over the {} h threshold", hours(*age_hours), hours(*threshold_hours))
+            }
+            EscalationCause::Rule { rule } => format!("rule {rule:?} escalates"),
+        }
+    }
+}
+
 /// The escalation decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Escalation {
@@ -141,8 +184,28 @@ pub struct Escalation {
     pub escalated: bool,
     /// How far.
     pub level: EscalationLevel,
-    /// Why; empty when not escalated.
+    /// Why, in words; empty when not escalated.
     pub reason: String,
+    /// Why, as typed causes (absent in results stored before they were recorded).
+    #[serde(default)]
+    pub causes: Vec<EscalationCause>,
+}
+
+impl Escalation {
+    /// No escalation.
+    pub fn none() -> Self {
+        Escalation { escalated: false, level: EscalationLevel::None, reason: String::new(), causes: Vec::new() }
+    }
+
+    /// An escalation to `level` for `causes` (none at all when `level` is `None`), the reason text
+    /// made from them.
+    pub fn new(level: EscalationLevel, causes: Vec<EscalationCause>) -> Self {
+        if level == EscalationLevel::None {
+            return Escalation::none();
+        }
+        let reason = causes.iter().map(EscalationCause::describe).collect::<Vec<_>>().join("; ");
+        Escalation { escalated: true, level, reason, causes }
+    }
 }
 
 /// The whole decision about one ticket.

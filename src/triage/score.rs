@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     result::{ScoreComponent, Signals},
-    settings::{PriorityBands, ScoreWeights, TriageSettings},
+    settings::{PriorityBands, TriageSettings},
     text::hours,
 };
 use crate::domain::{Category, Priority, Ticket};
@@ -23,24 +23,6 @@ pub struct Score {
 /// result stable within an hour, which the cache relies on.
 pub fn age_hours(created_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     now.signed_duration_since(created_at).num_hours().max(0)
-}
-
-/// The weights scaled to add up to 1; the defaults when they are unusable (all zero, negative or
-/// not finite).
-pub fn normalised_weights(weights: &ScoreWeights) -> ScoreWeights {
-    let usable = weights.named().iter().all(|(_, w)| w.is_finite() && *w >= 0.0);
-    let total = |w: &ScoreWeights| w.named().iter().map(|(_, v)| v).sum::<f64>();
-    let w =
-        if usable && total(weights) > 0.0 && total(weights).is_finite() { *weights } else { ScoreWeights::default() };
-    let sum = total(&w);
-    ScoreWeights {
-        priority: w.priority / sum,
-        urgency: w.urgency / sum,
-        sentiment: w.sentiment / sum,
-        category_risk: w.category_risk / sum,
-        age: w.age / sum,
-        tier: w.tier / sum,
-    }
 }
 
 /// How risky a category is, from SECURITY (1) down to FEATURE_REQUEST (0.1).
@@ -79,12 +61,8 @@ pub fn score(
     settings: &TriageSettings,
     now: DateTime<Utc>,
 ) -> Score {
-    let weights = normalised_weights(&settings.weights);
-    let threshold = if settings.escalation_threshold_hours.is_finite() && settings.escalation_threshold_hours > 0.0 {
-        settings.escalation_threshold_hours
-    } else {
-        TriageSettings::default().escalation_threshold_hours
-    };
+    let weights = settings.weights.get();
+    let threshold = settings.escalation_threshold.get();
     let age = age_hours(ticket.created_at, now);
     let declared = if ticket.priority_given { "declared" } else { "default" };
     let urgency_detail = if signals.urgency_phrases.is_empty() {
@@ -139,10 +117,10 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
-    use crate::triage::fixtures::{self, now};
+    use crate::testing::{self, now};
 
     fn ticket(priority: Priority, tier: Option<&str>, created_at: DateTime<Utc>) -> Ticket {
-        let mut t = fixtures::ticket("t", "d");
+        let mut t = testing::ticket("t", "d");
         t.priority = priority;
         t.created_at = created_at;
         if let Some(tier) = tier {
@@ -183,23 +161,6 @@ mod tests {
                 "tier gold"
             ]
         );
-    }
-
-    #[test]
-    fn weights_are_normalised_and_zero_weights_fall_back_to_defaults() {
-        let w = normalised_weights(&ScoreWeights {
-            priority: 2.0,
-            urgency: 2.0,
-            sentiment: 0.0,
-            category_risk: 0.0,
-            age: 0.0,
-            tier: 0.0,
-        });
-        assert_eq!((w.priority, w.urgency, w.tier), (0.5, 0.5, 0.0));
-        let zero =
-            ScoreWeights { priority: 0.0, urgency: 0.0, sentiment: 0.0, category_risk: 0.0, age: 0.0, tier: 0.0 };
-        let d = normalised_weights(&zero);
-        assert!((d.priority - 0.3).abs() < 1e-12 && (d.urgency - 0.25).abs() < 1e-12);
     }
 
     #[test]

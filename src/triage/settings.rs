@@ -1,10 +1,61 @@
 //! The knobs the triage pipeline reads: limits, escalation, score weights, priority bands, SLAs.
+//! Each value is checked when it is made ([`Hours`], [`Weights`]), so the pipeline never checks
+//! again and never falls back.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Limits;
 
-/// Relative weights of the score components; normalised so they add up to 1.
+/// The longest span of hours a setting may hold: ten years. Anything longer is a mistake, and a
+/// bound keeps every time computed from it inside the calendar.
+pub const MAX_HOURS: f64 = 87_600.0;
+
+/// A positive, finite number of hours, at most [`MAX_HOURS`].
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Hours(f64);
+
+impl Hours {
+    /// `hours`, when it is above 0 and at most [`MAX_HOURS`].
+    pub fn new(hours: f64) -> Result<Hours, String> {
+        if hours.is_finite() && hours > 0.0 && hours <= MAX_HOURS {
+            Ok(Hours(hours))
+        } else {
+            Err(format!("must be a number of hours above 0 and at most {MAX_HOURS}, got {hours}"))
+        }
+    }
+
+    /// A constant known to be valid.
+    const fn known(hours: f64) -> Hours {
+        Hours(hours)
+    }
+
+    /// The number of hours.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    /// As a duration (whole milliseconds); the bound keeps it far inside chrono's range.
+    pub fn duration(self) -> chrono::Duration {
+        chrono::Duration::milliseconds((self.0 * 3_600_000.0).round() as i64)
+    }
+}
+
+impl TryFrom<f64> for Hours {
+    type Error = String;
+
+    fn try_from(hours: f64) -> Result<Self, Self::Error> {
+        Hours::new(hours)
+    }
+}
+
+impl From<Hours> for f64 {
+    fn from(hours: Hours) -> f64 {
+        hours.0
+    }
+}
+
+/// Relative weights of the score components as configured; [`Weights`] holds them normalised.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoreWeights {
@@ -41,15 +92,37 @@ impl ScoreWeights {
         ]
     }
 
-    /// Why these weights cannot be used, if they cannot (negative, not finite, or all zero).
-    pub fn problem(&self) -> Option<String> {
+    /// The weights scaled to add up to 1, or why they cannot be (negative, not finite, all zero).
+    pub fn normalised(&self) -> Result<Weights, String> {
         for (name, w) in self.named() {
             if !w.is_finite() || w < 0.0 {
-                return Some(format!("score_weights.{name} must be a non-negative number, got {w}"));
+                return Err(format!("score_weights.{name} must be a non-negative number, got {w}"));
             }
         }
-        (self.named().iter().map(|(_, w)| w).sum::<f64>() <= 0.0)
-            .then(|| "score_weights must not all be zero".to_owned())
+        let sum: f64 = self.named().iter().map(|(_, w)| w).sum();
+        if !(sum > 0.0 && sum.is_finite()) {
+            return Err("score_weights must not all be zero".to_owned());
+        }
+        let w = self;
+        Ok(Weights(ScoreWeights {
+            priority: w.priority / sum,
+            urgency: w.urgency / sum,
+            sentiment: w.sentiment / sum,
+            category_risk: w.category_risk / sum,
+            age: w.age / sum,
+            tier: w.tier / sum,
+        }))
+    }
+}
+
+/// Score weights that are non-negative and add up to 1 (the default weights do already).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Weights(ScoreWeights);
+
+impl Weights {
+    /// The normalised weights.
+    pub fn get(&self) -> &ScoreWeights {
+        &self.0
     }
 }
 
@@ -69,23 +142,37 @@ impl Default for PriorityBands {
     }
 }
 
+impl PriorityBands {
+    /// Why these bands cannot be used, if they cannot.
+    pub fn problem(&self) -> Option<String> {
+        let in_range = |x: f64| (0.0..=1.0).contains(&x);
+        (!(in_range(self.high) && in_range(self.critical) && self.high <= self.critical))
+            .then(|| format!("need 0 <= high <= critical <= 1, got high {} and critical {}", self.high, self.critical))
+    }
+}
+
 /// Hours until the first response is due, per final priority.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaHours {
     /// For CRITICAL tickets.
-    pub critical: f64,
+    pub critical: Hours,
     /// For HIGH tickets.
-    pub high: f64,
+    pub high: Hours,
     /// For MEDIUM tickets.
-    pub medium: f64,
+    pub medium: Hours,
     /// For LOW tickets.
-    pub low: f64,
+    pub low: Hours,
 }
 
 impl Default for SlaHours {
     fn default() -> Self {
-        SlaHours { critical: 1.0, high: 4.0, medium: 24.0, low: 72.0 }
+        SlaHours {
+            critical: Hours::known(1.0),
+            high: Hours::known(4.0),
+            medium: Hours::known(24.0),
+            low: Hours::known(72.0),
+        }
     }
 }
 
@@ -95,8 +182,8 @@ impl Default for SlaHours {
 pub struct DuplicateSettings {
     /// Look for earlier tickets that look like the same request.
     pub enabled: bool,
-    /// How far back to look, in hours.
-    pub window_hours: f64,
+    /// How far back to look.
+    pub window_hours: Hours,
     /// Estimated similarity of the texts (0 to 1) from which a ticket counts as a duplicate.
     pub min_similarity: f64,
     /// Most similar tickets listed in a result.
@@ -105,21 +192,18 @@ pub struct DuplicateSettings {
 
 impl Default for DuplicateSettings {
     fn default() -> Self {
-        DuplicateSettings { enabled: true, window_hours: 72.0, min_similarity: 0.8, max_results: 5 }
+        DuplicateSettings { enabled: true, window_hours: Hours::known(72.0), min_similarity: 0.8, max_results: 5 }
     }
 }
 
 impl DuplicateSettings {
     /// Why these settings cannot be used, if they cannot.
     pub fn problem(&self) -> Option<String> {
-        if !self.window_hours.is_finite() || self.window_hours <= 0.0 {
-            return Some("duplicates.window_hours must be a positive number of hours".into());
-        }
         if !(self.min_similarity > 0.0 && self.min_similarity <= 1.0) {
-            return Some("duplicates.min_similarity must be above 0 and at most 1".into());
+            return Some(format!("min_similarity must be above 0 and at most 1, got {}", self.min_similarity));
         }
         (self.max_results == 0 || self.max_results > 100)
-            .then(|| "duplicates.max_results must be between 1 and 100".to_owned())
+            .then(|| format!("max_results must be between 1 and 100, got {}", self.max_results))
     }
 }
 
@@ -128,12 +212,12 @@ impl DuplicateSettings {
 pub struct TriageSettings {
     /// Validation limits and the default priority.
     pub limits: Limits,
-    /// Age in hours after which an open ticket is escalated.
-    pub escalation_threshold_hours: f64,
+    /// Age after which an open ticket is escalated.
+    pub escalation_threshold: Hours,
     /// Escalate CRITICAL tickets at once.
     pub auto_escalate_critical: bool,
-    /// Score weights.
-    pub weights: ScoreWeights,
+    /// Score weights, adding up to 1.
+    pub weights: Weights,
     /// Score bands that raise the priority.
     pub bands: PriorityBands,
     /// Response-time targets.
@@ -144,11 +228,41 @@ impl Default for TriageSettings {
     fn default() -> Self {
         TriageSettings {
             limits: Limits::default(),
-            escalation_threshold_hours: 24.0,
+            escalation_threshold: Hours::known(24.0),
             auto_escalate_critical: true,
-            weights: ScoreWeights::default(),
+            weights: Weights::default(),
             bands: PriorityBands::default(),
             sla_hours: SlaHours::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_must_be_positive_finite_and_bounded() {
+        assert_eq!(Hours::new(12.5).map(Hours::get), Ok(12.5));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_HOURS + 1.0] {
+            assert!(Hours::new(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Hours::new(MAX_HOURS).expect("the bound").duration(), chrono::Duration::hours(87_600));
+        let err: Result<SlaHours, _> = serde_json::from_str(r#"{"high": -4}"#);
+        assert!(err.expect_err("negative").to_string().contains("above 0"));
+    }
+
+    #[test]
+    fn weights_are_normalised_or_refused() {
+        let w = ScoreWeights { priority: 2.0, urgency: 2.0, sentiment: 0.0, category_risk: 0.0, age: 0.0, tier: 0.0 };
+        let n = w.normalised().expect("usable");
+        assert_eq!((n.get().priority, n.get().urgency, n.get().tier), (0.5, 0.5, 0.0));
+        let zero =
+            ScoreWeights { priority: 0.0, urgency: 0.0, sentiment: 0.0, category_risk: 0.0, age: 0.0, tier: 0.0 };
+        assert_eq!(zero.normalised(), Err("score_weights must not all be zero".to_owned()));
+        let negative = ScoreWeights { age: -1.0, ..ScoreWeights::default() };
+        assert!(negative.normalised().expect_err("negative").contains("score_weights.age"));
+        let sum: f64 = Weights::default().get().named().iter().map(|(_, w)| w).sum();
+        assert!((sum - 1.0).abs() < 1e-12);
     }
 }

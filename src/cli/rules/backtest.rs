@@ -9,7 +9,7 @@ use clap::Args;
 use crate::{
     cli::{CliError, ticket_store::open_store, when::parse_when},
     config::Settings,
-    intake::engine_from_settings,
+    service::engine_from_settings,
     triage::{
         RuleSet,
         backtest::{BacktestReport, backtest},

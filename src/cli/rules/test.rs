@@ -14,7 +14,7 @@ use crate::{
     },
     config::Settings,
     domain::{Priority, validate_draft},
-    intake::engine_from_settings,
+    service::engine_from_settings,
     triage::{RuleSet, TriageResult},
 };
 

@@ -11,7 +11,7 @@ use crate::{
     cli::{CliError, ticket_store::open_store},
     config::Settings,
     domain::{FieldViolation, Limits, validate_draft},
-    intake::{BatchItem, Intake, IntakeError, decide_off_runtime, engine_from_settings},
+    service::{BatchItem, Intake, ServiceError, ServiceErrorCode, decide_off_runtime, engine_from_settings},
     triage::TriageEngine,
 };
 
@@ -73,7 +73,7 @@ impl LocalTriage {
                 }
             }
         }
-        let decided: Vec<Result<crate::triage::TriageResult, IntakeError>> = match &self.intake {
+        let decided: Vec<Result<crate::triage::TriageResult, ServiceError>> = match &self.intake {
             Some(intake) => {
                 let batch = items.into_iter().map(|draft| BatchItem { draft, dry_run: false }).collect();
                 intake.accept_many(batch, ACTOR, now).await.into_iter().map(|r| r.map(|a| a.result)).collect()
@@ -87,9 +87,14 @@ impl LocalTriage {
         for ((slot, p), decision) in pending.into_iter().zip(decided) {
             outcomes[slot] = Some(match decision {
                 Ok(result) => Outcome::triaged(p.number, p.line, result),
-                Err(IntakeError::Invalid(invalid)) => Outcome::failed(p.number, p.line, p.given_id, invalid.violations),
-                Err(IntakeError::Store(e)) => {
-                    let error = FieldViolation { field: "store".into(), description: e.to_string() };
+                Err(ServiceError::Invalid(invalid)) => {
+                    Outcome::failed(p.number, p.line, p.given_id, invalid.violations)
+                }
+                Err(other) => {
+                    if matches!(other.code(), ServiceErrorCode::Internal | ServiceErrorCode::Unavailable) {
+                        tracing::error!(error = %other.cause_chain(), record = p.number, "the record could not be stored");
+                    }
+                    let error = FieldViolation { field: "store".into(), description: other.to_string() };
                     Outcome::failed(p.number, p.line, p.given_id, vec![error])
                 }
             });

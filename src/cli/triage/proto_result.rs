@@ -78,6 +78,8 @@ pub fn result_from_proto(result: proto::TriageResult) -> Result<TriageResult, Fi
             escalated: escalation.escalated,
             level: level_from_proto(escalation.level).map_err(|e| bad("escalation.level", e))?,
             reason: escalation.reason,
+            // The wire carries the reason in words only.
+            causes: Vec::new(),
         },
         sla_due_at: time("sla_due_at", result.sla_due_at)?,
         signals: Signals {

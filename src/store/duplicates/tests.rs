@@ -1,111 +1,36 @@
-//! Near-duplicate lookups against a real SQLite store: window, threshold, order, the index, deletes,
-//! edits, and thousands of unrelated tickets; an ignored measurement of lookup time by store size.
+//! The rows that index tickets' text, against a real SQLite store: the band-row read seeks the
+//! primary key, stays bounded under a flood of copies, and follows deletes, purges and edits.
 
-use chrono::Duration;
 use sea_orm::{DbBackend, PaginatorTrait, QueryTrait, Statement};
 
 use super::*;
-use crate::triage::similarity::BANDS;
 use crate::{
-    domain::{Category, Limits, TicketPatch},
-    store::testing::{at, result, ticket},
-    triage::TriageResult,
+    domain::Category,
+    store::{NewTriage, TicketChange},
+    testing::{at, numbered, result, write},
+    triage::similarity::{BANDS, fingerprint},
 };
 
 const TITLE: &str = "VPN down in the Berlin office";
 const TEXT: &str = "Since 9am nobody in the Berlin office can connect to the VPN. The client shows error 809 and \
-                    times out after a minute. We have a customer demo at noon and need the staging servers.";
+                    times out after a minute.";
 
-/// Ticket `n` created `minutes` after [`at`] with this text.
-fn worded(n: u32, minutes: i64, title: &str, description: &str) -> Ticket {
-    let mut t = ticket(n, at(minutes));
+/// The write of ticket `n` created `minutes` after [`at`] with this text, with its fingerprint.
+fn indexed(n: u32, minutes: i64, title: &str, description: &str) -> NewTriage {
+    let mut t = numbered(n, at(minutes));
     (t.title, t.description) = (title.into(), description.into());
-    t
+    let f = fingerprint(&t.title, &t.description);
+    write(&t, &result(&t, "network", Category::Technical), Some(f), "tester")
 }
 
-/// Stores `t` triaged, with its fingerprint; returns its id.
-async fn store_indexed(store: &Store, t: &Ticket) -> String {
-    let fingerprint = fingerprint(&t.title, &t.description);
-    let r = result(t, "network", Category::Technical);
-    store.record_triage(t, &r, Some(&fingerprint), "tester", None).await.expect("stored");
-    t.ticket_id.to_string()
-}
-
-/// A lookup for tickets created up to 72 hours before `minutes` after [`at`].
-fn query(fingerprint: &Fingerprint, minutes: i64) -> SimilarQuery<'_> {
-    SimilarQuery {
-        fingerprint,
-        created_after: at(minutes) - Duration::hours(72),
-        created_before: at(minutes),
-        exclude: None,
-        min_similarity: 0.5,
-        limit: 5,
-    }
-}
-
-/// A ticket text unlike the others: a stock phrase (tickets share these) and random words from a
-/// small helpdesk-sized vocabulary, drawn by a fixed generator.
-fn filler(seed: u64) -> (String, String) {
-    const PHRASES: [&str; 6] = [
-        "cannot log in to the portal",
-        "the application shows an error message",
-        "invoice amount looks wrong this month",
-        "printer on the second floor",
-        "laptop is very slow since the update",
-        "need access to the shared drive",
-    ];
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let words: Vec<String> = (0..24).map(|_| format!("w{}", next() % 800)).collect();
-    let title = format!("{} {}", words[0], words[1]);
-    let phrase = PHRASES[(next() % PHRASES.len() as u64) as usize];
-    (title, format!("{phrase} {}", words[2..].join(" ")))
-}
-
-#[tokio::test]
-async fn similar_tickets_are_listed_within_the_window_most_similar_first() {
-    let store = Store::open_memory().await.expect("store");
-    let same = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
-    let reworded = TEXT.replace("customer demo", "board meeting").replace("a minute", "one minute");
-    let close = store_indexed(&store, &worded(2, 10, "VPN down in Berlin office", &reworded)).await;
-    store_indexed(&store, &worded(3, 20, "Printer jam", "The printer on floor 3 jams on every page.")).await;
-    store_indexed(&store, &worded(4, -73 * 60, TITLE, TEXT)).await; // older than the window
-    store_indexed(&store, &worded(5, 40, TITLE, TEXT)).await; // newer than the new ticket
-
-    let new = fingerprint(TITLE, TEXT);
-    let found = store.find_similar(&query(&new, 30)).await.expect("lookup");
-    let listed: Vec<&str> = found.iter().map(|s| s.ticket_id.as_str()).collect();
-    assert_eq!(listed, [same.as_str(), close.as_str()]);
-    assert_eq!(found[0].similarity, 1.0);
-    assert!(found[1].similarity >= 0.6 && found[1].similarity < 1.0, "{found:?}");
-
-    let strict = SimilarQuery { min_similarity: 0.99, ..query(&new, 30) };
-    assert_eq!(store.find_similar(&strict).await.expect("lookup"), found[..1]);
-    let one = SimilarQuery { limit: 1, ..query(&new, 30) };
-    assert_eq!(store.find_similar(&one).await.expect("lookup"), found[..1]);
-    let without = SimilarQuery { exclude: Some(&same), ..query(&new, 30) };
-    assert_eq!(store.find_similar(&without).await.expect("lookup"), found[1..]);
-    let wide = SimilarQuery { created_after: at(-80 * 60), ..query(&new, 30) };
-    assert_eq!(store.find_similar(&wide).await.expect("lookup").len(), 3);
-    assert!(store.find_similar(&query(&fingerprint("", "?"), 30)).await.expect("lookup").is_empty());
-}
-
-#[tokio::test]
-async fn many_lookups_answer_in_order_with_one_read() {
-    let store = Store::open_memory().await.expect("store");
-    let vpn = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
-    let printer_text = "The printer on floor 3 jams on every page and shows paper error 42.";
-    let printer = store_indexed(&store, &worded(2, 0, "Printer jam", printer_text)).await;
-    let (a, b, none) = (fingerprint(TITLE, TEXT), fingerprint("Printer jam", printer_text), fingerprint("x y", "z"));
-    let answers = store.find_similar_many(&[query(&b, 5), query(&none, 5), query(&a, 5)]).await.expect("lookup");
-    let ids: Vec<Vec<&str>> = answers.iter().map(|a| a.iter().map(|s| s.ticket_id.as_str()).collect()).collect();
-    assert_eq!(ids, [vec![printer.as_str()], vec![], vec![vpn.as_str()]]);
-    assert!(store.find_similar_many(&[]).await.expect("lookup").is_empty());
+/// The distinct tickets whose band rows hold a key of `text`, created in the whole window.
+async fn tickets_sharing_keys(store: &Store, title: &str, text: &str) -> Vec<String> {
+    let keys = fingerprint(title, text).bands;
+    let rows = store.band_rows(&keys, at(-100_000), at(100_000)).await.expect("rows");
+    let mut ids: Vec<String> = rows.into_iter().map(|r| r.ticket_id).collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// The steps of SQLite's plan for `query`.
@@ -119,11 +44,11 @@ async fn plan(store: &Store, query: Select<ticket_band::Entity>) -> Vec<String> 
 }
 
 #[tokio::test]
-async fn the_lookups_seek_the_band_keys_in_the_primary_key() {
+async fn the_reads_seek_the_band_keys_in_the_primary_key() {
     let store = Store::open_memory().await.expect("store");
     let seek = "SEARCH ticket_bands USING PRIMARY KEY (band_key=? AND created_at>? AND created_at<?)";
     for plan in
-        [plan(&store, band_rows(&[11, 12, 13], 0, 1_000)).await, plan(&store, newest_band_rows(11, 0, 1_000)).await]
+        [plan(&store, band_query(&[11, 12, 13], 0, 1_000)).await, plan(&store, newest_band_query(11, 0, 1_000)).await]
     {
         assert_eq!(plan.len(), 1, "{plan:?}");
         assert!(plan[0].starts_with(seek), "{plan:?}");
@@ -133,150 +58,52 @@ async fn the_lookups_seek_the_band_keys_in_the_primary_key() {
 #[tokio::test]
 async fn a_flood_of_copies_is_read_key_by_key_newest_first() {
     let store = Store::open_memory().await.expect("store");
-    let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = (0..400u32)
-        .map(|n| {
-            let t = worded(10 + n, i64::from(n) / 10, TITLE, TEXT);
-            let f = fingerprint(&t.title, &t.description);
-            (t.clone(), result(&t, "network", Category::Technical), Some(f))
-        })
-        .collect();
-    store.record_triage_batch(&items, "tester").await.expect("stored");
-    let new = fingerprint(TITLE, TEXT);
-    let rows = read_band_rows(&store.db, &new.bands, 0, i64::MAX).await.expect("rows");
+    let items: Vec<NewTriage> = (0..400u32).map(|n| indexed(10 + n, i64::from(n) / 10, TITLE, TEXT)).collect();
+    store.record_triage_batch(&items).await.expect("stored");
+    let keys = fingerprint(TITLE, TEXT).bands;
+    let rows = store.band_rows(&keys, at(-1), at(1_000)).await.expect("rows");
     assert_eq!(rows.len(), BANDS * ROWS_PER_KEY as usize);
-    let few = read_band_rows(&store.db, &new.bands, micros(at(39)), i64::MAX).await.expect("rows");
+    assert!(rows.iter().all(|r| r.created_at >= at(20)), "only the newest 200 of each key");
+    let few = store.band_rows(&keys, at(39), at(1_000)).await.expect("rows");
     assert_eq!(few.len(), BANDS * 10, "every row, when keys are not that common");
-
-    let found = store.find_similar(&SimilarQuery { limit: 3, ..query(&new, 60) }).await.expect("lookup");
-    assert!(found.iter().all(|s| s.similarity == 1.0));
-    let mut newest: Vec<&str> = items[200..].iter().map(|(t, _, _)| t.ticket_id.as_str()).collect();
-    newest.sort_unstable();
-    let listed: Vec<&str> = found.iter().map(|s| s.ticket_id.as_str()).collect();
-    assert_eq!(listed, newest[..3], "the lowest ids among the newest copies");
 }
 
 #[tokio::test]
-async fn lookups_stay_right_among_thousands_of_unrelated_tickets() {
+async fn deleted_and_purged_tickets_take_their_rows_along() {
     let store = Store::open_memory().await.expect("store");
-    let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = (0..3_000u32)
-        .map(|n| {
-            let (title, description) = filler(u64::from(n));
-            let t = worded(10 + n, i64::from(n % 600), &title, &description);
-            let f = fingerprint(&t.title, &t.description);
-            (t.clone(), result(&t, "general", Category::General), Some(f))
-        })
-        .collect();
-    for chunk in items.chunks(500) {
-        store.record_triage_batch(chunk, "tester").await.expect("stored");
-    }
-    assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), 3_000 * BANDS as u64);
-    let target = store_indexed(&store, &worded(1, 300, TITLE, TEXT)).await;
-
-    let copy = fingerprint(TITLE, &TEXT.replace("9am", "9 am"));
-    let found = store.find_similar(&SimilarQuery { min_similarity: 0.7, ..query(&copy, 600) }).await.expect("lookup");
-    assert_eq!(found.iter().map(|s| s.ticket_id.as_str()).collect::<Vec<_>>(), [target.as_str()]);
-
-    let (title, description) = filler(1234);
-    let again = fingerprint(&title, &description);
-    let found = store.find_similar(&SimilarQuery { min_similarity: 0.8, ..query(&again, 600) }).await.expect("lookup");
-    assert_eq!(found.len(), 1, "the stored twin and nothing else: {found:?}");
-    assert_eq!((found[0].ticket_id.as_str(), found[0].similarity), (items[1234].0.ticket_id.as_str(), 1.0));
-}
-
-#[tokio::test]
-async fn deleted_and_purged_tickets_take_their_fingerprints_along() {
-    let store = Store::open_memory().await.expect("store");
-    let first = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
-    let second = store_indexed(&store, &worded(2, 60, TITLE, TEXT)).await;
-    let new = fingerprint(TITLE, TEXT);
-    assert_eq!(store.find_similar(&query(&new, 120)).await.expect("lookup").len(), 2);
-
+    store.record_triage(&indexed(1, 0, TITLE, TEXT), None).await.expect("stored");
+    store.record_triage(&indexed(2, 60, TITLE, TEXT), None).await.expect("stored");
+    assert_eq!(tickets_sharing_keys(&store, TITLE, TEXT).await.len(), 2);
+    let first = numbered(1, at(0)).ticket_id.to_string();
     store.delete_ticket(&first, "agent", at(100)).await.expect("deleted");
-    let found = store.find_similar(&query(&new, 120)).await.expect("lookup");
-    assert_eq!(found.iter().map(|s| s.ticket_id.as_str()).collect::<Vec<_>>(), [second.as_str()]);
+    assert_eq!(tickets_sharing_keys(&store, TITLE, TEXT).await, [numbered(2, at(60)).ticket_id.to_string()]);
     assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), BANDS as u64);
-
     assert_eq!(store.purge_tickets(at(90), false, "ops", at(100)).await.expect("purged"), 1);
-    assert!(store.find_similar(&query(&new, 120)).await.expect("lookup").is_empty());
     assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), 0);
     assert_eq!(ticket_fingerprint::Entity::find().count(&store.db).await.expect("count"), 0);
 }
 
 #[tokio::test]
-async fn an_edited_text_is_found_by_its_new_words() {
+async fn an_edited_text_is_indexed_by_its_new_words_and_an_unindexed_one_stays_so() {
     let store = Store::open_memory().await.expect("store");
-    let id = store_indexed(&store, &worded(1, 0, TITLE, TEXT)).await;
-    let plain = ticket(2, at(0));
+    let stored = store.record_triage(&indexed(1, 0, TITLE, TEXT), None).await.expect("stored").ticket;
+    let plain = numbered(2, at(0));
     store.create_ticket(&plain, "agent").await.expect("created");
     let printer = "The printer on floor 3 jams on every page and shows paper error 42.";
-    let patch = TicketPatch { description: Some(printer.into()), ..Default::default() };
-    store.update_ticket(&id, &patch, &Limits::default(), "agent", at(5)).await.expect("updated");
-    let title_only = TicketPatch { title: Some("Printer jam".into()), ..Default::default() };
-    let limits = Limits::default();
-    store.update_ticket(plain.ticket_id.as_str(), &title_only, &limits, "agent", at(5)).await.expect("updated");
-
-    assert!(store.find_similar(&query(&fingerprint(TITLE, TEXT), 10)).await.expect("lookup").is_empty());
-    let found = store.find_similar(&query(&fingerprint(TITLE, printer), 10)).await.expect("lookup");
-    assert_eq!(found, [SimilarTicket { ticket_id: id, similarity: 1.0 }], "a ticket never indexed stays so");
-}
-
-/// Lookup time by store size (not a timed test):
-/// `cargo test --release --lib store::duplicates::tests::lookup_time -- --ignored --nocapture`.
-#[tokio::test]
-#[ignore = "a measurement; run it in a release build"]
-async fn lookup_time_by_store_size() {
-    for size in [1_000u32, 20_000] {
-        for file in [false, true] {
-            let (plain, _) = measure(size, file, false).await;
-            let (indexed, lookup) = measure(size, file, true).await;
-            let kind = if file { "file  " } else { "memory" };
-            println!(
-                "{size:>6} tickets, {kind}: stored in {plain:.2?} without fingerprints, {indexed:.2?} with; \
-                 lookups (fingerprint included) {lookup}"
-            );
-        }
+    for ticket in [stored, plain.clone()] {
+        let id = ticket.ticket_id.to_string();
+        let changed = store
+            .update_ticket(&id, |current| {
+                let mut next = current.clone();
+                next.description = printer.into();
+                let record = crate::service::records::updated(current, &next, &["description"], "agent");
+                let new_fingerprint = Some(fingerprint(&next.title, &next.description));
+                Ok::<_, StoreError>(Some(TicketChange { ticket: next, record, new_fingerprint }))
+            })
+            .await
+            .expect("updated");
+        assert_eq!(changed.description, printer);
     }
-}
-
-/// Stores `size` unrelated tickets spread over the window (with fingerprints when `indexed`), then
-/// times 500 lookups (after 500 to warm up), half of them for a stored ticket's text: the store time
-/// and a lookup summary.
-async fn measure(size: u32, file: bool, indexed: bool) -> (std::time::Duration, String) {
-    use std::time::{Duration as Elapsed, Instant};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let settings = crate::config::Settings {
-        store_type: if file { crate::config::StoreType::File } else { crate::config::StoreType::Memory },
-        store_path: dir.path().to_path_buf(),
-        ..crate::config::Settings::default()
-    };
-    let store = Store::connect(&settings).await.expect("store");
-    let items: Vec<(Ticket, TriageResult, Option<Fingerprint>)> = (0..size)
-        .map(|n| {
-            let (title, description) = filler(u64::from(n));
-            let t = worded(10 + n, -i64::from(n % 4_300), &title, &description);
-            let f = indexed.then(|| fingerprint(&t.title, &t.description));
-            (t.clone(), result(&t, "general", Category::General), f)
-        })
-        .collect();
-    let started = Instant::now();
-    for chunk in items.chunks(100) {
-        store.record_triage_batch(chunk, "bench").await.expect("stored");
-    }
-    let stored = started.elapsed();
-    if !indexed {
-        return (stored, String::new());
-    }
-    let (mut times, mut found) = (Vec::new(), 0);
-    for n in (0..500u32).chain(0..500) {
-        let (title, description) = filler(u64::from(if n % 2 == 0 { n * 7 % size } else { 1_000_000 + n }));
-        let started = Instant::now();
-        let f = fingerprint(&title, &description);
-        found += store.find_similar(&SimilarQuery { min_similarity: 0.8, ..query(&f, 0) }).await.expect("ok").len();
-        times.push(started.elapsed());
-    }
-    let mut times = times.split_off(500); // the second pass, warmed up
-    times.sort();
-    found /= 2;
-    let mean = times.iter().sum::<Elapsed>() / 500;
-    (stored, format!("mean {mean:.2?}, median {:.2?}, max {:.2?}; {found} found", times[250], times[499]))
+    assert!(tickets_sharing_keys(&store, TITLE, TEXT).await.is_empty());
+    assert_eq!(tickets_sharing_keys(&store, TITLE, printer).await, [numbered(1, at(0)).ticket_id.to_string()]);
 }

@@ -3,12 +3,10 @@
 use chrono::Duration;
 
 use super::*;
+use crate::testing::{now, ticket};
 use crate::{
     domain::Category,
-    triage::{
-        fixtures::{now, ticket},
-        result::{CategorySource, EscalationLevel},
-    },
+    triage::result::{CategorySource, EscalationLevel},
 };
 
 fn triager() -> Triager {
@@ -102,10 +100,12 @@ fn odd_tickets_do_not_panic() {
 }
 
 #[test]
-fn sla_hours_fall_back_and_never_overflow() {
-    let bad = SlaHours { critical: f64::NAN, high: -1.0, medium: 1e300, low: 0.5 };
-    assert_eq!(sla_due_at(now(), Priority::Critical, &bad), now() + Duration::hours(1));
-    assert_eq!(sla_due_at(now(), Priority::High, &bad), now() + Duration::hours(4));
-    assert_eq!(sla_due_at(now(), Priority::Low, &bad), now() + Duration::minutes(30));
+fn sla_hours_come_from_the_settings_and_never_overflow() {
+    let hours = |h: f64| crate::triage::settings::Hours::new(h).expect("hours");
+    let sla = SlaHours { critical: hours(0.25), high: hours(4.0), medium: hours(87_600.0), low: hours(0.5) };
+    assert_eq!(sla_due_at(now(), Priority::Critical, &sla), now() + Duration::minutes(15));
+    assert_eq!(sla_due_at(now(), Priority::High, &sla), now() + Duration::hours(4));
+    assert_eq!(sla_due_at(now(), Priority::Medium, &sla), now() + Duration::hours(87_600));
+    assert_eq!(sla_due_at(now(), Priority::Low, &sla), now() + Duration::minutes(30));
     assert_eq!(sla_due_at(DateTime::<Utc>::MAX_UTC, Priority::Low, &SlaHours::default()), DateTime::<Utc>::MAX_UTC);
 }

@@ -9,12 +9,10 @@ use super::{
     condition::Condition,
     field::Facts,
 };
+use crate::testing::{classification, ticket};
 use crate::{
     domain::Category,
-    triage::{
-        fixtures::{classification, ticket},
-        result::{Signals, SimilarTicket},
-    },
+    triage::result::{Signals, SimilarTicket},
 };
 
 /// One random `{field, op, value}` test, as written in a rules file.

@@ -1,12 +1,10 @@
 //! Tests of the rule fields: names, kinds, named values and what each field reads from the facts.
 
 use super::field::*;
+use crate::testing::{classification, ticket};
 use crate::{
     domain::Category,
-    triage::{
-        fixtures::{classification, ticket},
-        result::{CategorySource, Predictor, QueuePrediction, Signals, SimilarTicket},
-    },
+    triage::result::{CategorySource, Predictor, QueuePrediction, Signals, SimilarTicket},
 };
 
 #[test]

@@ -2,11 +2,11 @@
 //! `continue`, the actions a routing collects and the built-in rules.
 
 use super::*;
+use crate::testing::{classification, ticket};
 use crate::{
     domain::{Category, Priority, Ticket},
     triage::{
         classify::classify,
-        fixtures::{classification, ticket},
         result::{QueuePrediction, SimilarTicket},
         signals,
     },

@@ -1,0 +1,229 @@
+//! The composition root: [`Application::build`] makes everything `helpdesk serve` runs from the
+//! settings (the store, the triage engine, the service layer, the rules reloader, the escalation
+//! sweeper, the metrics endpoint and the gRPC server, on listeners bound at once), and
+//! [`Application::run_until_stopped`] runs it until a shutdown future completes. The tests build
+//! their servers with the same function.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use tokio::{
+    net::TcpListener,
+    signal::unix::{SignalKind, signal},
+    sync::watch,
+};
+
+use crate::{
+    config::{Settings, StoreType},
+    grpc::{
+        health::{self, Health},
+        server::{ServeError, serve},
+    },
+    metrics::{self, METRICS_PATH, PrometheusHandle},
+    reload::RulesReloader,
+    service::{EngineError, Services, engine_from_settings},
+    store::{LockMode, Store, StoreError, StoreLock},
+    sweeper::{Sweeper, SystemClock},
+};
+
+/// Why the service could not start; the message names the setting or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// An address could not be bound.
+    #[error("cannot listen on {addr} ({key}): {source}")]
+    Listen {
+        /// The setting that names the address.
+        key: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store could not be locked, opened or migrated.
+    #[error("cannot open the ticket store ({location}): {source}")]
+    Store {
+        /// Where the store is.
+        location: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// The rules or a model file is invalid.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// A built service, its listeners bound, ready to run.
+pub struct Application {
+    settings: Settings,
+    listener: TcpListener,
+    addr: SocketAddr,
+    metrics: Option<(TcpListener, SocketAddr, PrometheusHandle)>,
+    store: Store,
+    services: Services,
+    reloader: Option<RulesReloader>,
+    stop: watch::Sender<bool>,
+    _lock: Option<StoreLock>,
+}
+
+async fn bind(key: &'static str, addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let failed = |source| StartError::Listen { key, addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
+}
+
+impl Application {
+    /// Binds the listeners, takes the store's lock (a file store), opens and migrates the store, loads
+    /// the rules and models and builds every service. Nothing runs until
+    /// [`run_until_stopped`](Self::run_until_stopped).
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let (listener, addr) = bind("listen_addr", settings.listen_addr).await?;
+        let metrics = match settings.metrics_addr {
+            Some(at) => {
+                let (listener, bound) = bind("metrics_addr", at).await?;
+                // Installed before the store opens, so nothing it records is missed.
+                Some((listener, bound, metrics::install()))
+            }
+            None => None,
+        };
+        let location = settings.store_settings().describe();
+        let store_failed = |source| StartError::Store { location: location.clone(), source };
+        // Held until the server stops, so `helpdesk restore` cannot replace the database under it.
+        let lock = match settings.store_type {
+            StoreType::File => Some(StoreLock::acquire(&settings.store_path, LockMode::Shared).map_err(store_failed)?),
+            _ => None,
+        };
+        let engine = Arc::new(engine_from_settings(&settings)?);
+        let store = Store::connect(&settings.store_settings())
+            .await
+            .map_err(store_failed)?
+            .observed_by(Arc::new(metrics::DatabaseMetrics));
+        let (stop, stopping) = watch::channel(false);
+        let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
+        let reloader = settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine, store.clone()));
+        Ok(Application { settings, listener, addr, metrics, store, services, reloader, stop, _lock: lock })
+    }
+
+    /// Where the gRPC server listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Where the metrics endpoint listens, when `metrics_addr` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr, _)| *addr)
+    }
+
+    /// The store (for tests and maintenance that run beside the server).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until `shutdown` completes; SIGHUP reloads the rules meanwhile. Then health turns
+    /// NOT_SERVING, the sweep gives its lease up, streams are told to end, and in-flight calls get
+    /// `shutdown_grace_secs` to finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Application { settings, listener, addr, metrics, store, services, reloader, stop, _lock } = self;
+        let stopping = stop.subscribe();
+        let (reporter, health_service) = tonic_health::server::health_reporter();
+        let health = Health::new(reporter);
+        health.set_all(true).await;
+        let interval = |ms: u64| Duration::from_millis(ms);
+        let monitor = tokio::spawn(health::monitor(
+            store.clone(),
+            health.clone(),
+            stopping.clone(),
+            interval(settings.health_check_interval_ms),
+        ));
+        if let Some(reloader) = &reloader {
+            tokio::spawn(reloader.clone().watch_file(interval(settings.rules_poll_interval_ms), stopping.clone()));
+        }
+        // Installed before anything is announced, so a SIGHUP sent once the server listens reloads
+        // rather than ends the process (the default action).
+        match signal(SignalKind::hangup()) {
+            Ok(hangup) => {
+                tokio::spawn(reload_on_hangup(hangup, reloader, stopping.clone()));
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot watch SIGHUP; the rules reload on file change only"),
+        }
+        let sweeper = settings.escalation_sweep.enabled.then(|| {
+            let sweeper = Sweeper::new(
+                store.clone(),
+                settings.escalation_sweep,
+                settings.triage_settings(),
+                Arc::new(SystemClock),
+                Sweeper::instance_name(),
+            );
+            tokio::spawn(sweeper.run(stopping.clone()))
+        });
+        tracing::info!(store = %settings.store_settings().describe(), "listening on {addr}");
+        let exporter = metrics.map(|(listener, at, handle)| {
+            tracing::info!("metrics at http://{at}{METRICS_PATH}");
+            let mut stopped = stopping.clone();
+            let stopped = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            tokio::spawn(metrics::serve(listener, handle, store.clone(), stopped))
+        });
+        let signal = {
+            let health = health.clone();
+            async move {
+                shutdown.await;
+                tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+                health.set_all(false).await;
+                stop.send_replace(true);
+            }
+        };
+        let served = serve(listener, &settings, services, health_service, stopping.clone(), signal);
+        let grace = Duration::from_secs(settings.shutdown_grace_secs);
+        let mut stopped = stopping.clone();
+        let outcome = tokio::select! {
+            result = served => result,
+            _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(grace_secs = grace.as_secs(), "calls still running after the grace period were cut off");
+                Ok(())
+            }
+        };
+        if let Some(sweeper) = sweeper {
+            let _ = sweeper.await;
+        }
+        if let Some(exporter) = exporter {
+            exporter.abort();
+        }
+        monitor.abort();
+        outcome
+    }
+}
+
+/// Reloads the rules on every SIGHUP until `stopping` turns true.
+async fn reload_on_hangup(
+    mut hangup: tokio::signal::unix::Signal,
+    reloader: Option<RulesReloader>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            received = hangup.recv() => if received.is_none() { return },
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        match &reloader {
+            Some(reloader) => {
+                reloader.reload("SIGHUP").await;
+            }
+            None => {
+                tracing::info!("SIGHUP received; the built-in rules are in force (no rules_path), nothing to reload")
+            }
+        }
+    }
+}
+
+/// The settings' listener address as a local client reaches it: a wildcard address becomes loopback.
+pub fn reachable(addr: SocketAddr) -> SocketAddr {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    addr
+}

@@ -1,0 +1,155 @@
+//! The audit log operations: list, watch (from the moment the watch is accepted), export (recorded
+//! once the whole export was handed over), purge and verify.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+
+use super::error::ServiceError;
+use crate::{
+    domain::AuditEntry,
+    store::{AuditFilter, ChainReport, Page, PageRequest, Store},
+};
+
+/// Entries read from the store at a time by Watch and Export.
+const BATCH: u64 = 500;
+/// Entries a watch or an export may have read but not yet handed over.
+const BUFFER: usize = 64;
+
+/// The entries of a watch or an export as they come; an error ends them.
+pub type EntryReceiver = mpsc::Receiver<Result<AuditEntry, ServiceError>>;
+
+/// What a watch follows: every entry, or one ticket's, or one action's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchFilter {
+    /// Only entries about this ticket.
+    pub ticket_id: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+}
+
+impl WatchFilter {
+    fn wants(&self, entry: &AuditEntry) -> bool {
+        self.ticket_id.as_ref().is_none_or(|t| entry.record.ticket_id.as_ref() == Some(t))
+            && self.action.as_ref().is_none_or(|a| &entry.record.action == a)
+    }
+}
+
+/// The audit operations over one store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    store: Store,
+    stopping: watch::Receiver<bool>,
+    poll: Duration,
+}
+
+impl Audit {
+    /// The operations over `store`; watches and exports end when `stopping` turns true, and watches
+    /// look for entries written by other instances every `poll` when nothing woke them.
+    pub fn new(store: Store, stopping: watch::Receiver<bool>, poll: Duration) -> Self {
+        Audit { store, stopping, poll }
+    }
+
+    /// One page of entries, newest first.
+    pub async fn list(&self, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>, ServiceError> {
+        Ok(self.store.list_audit(filter, page).await?)
+    }
+
+    /// Follows the log: every entry committed after this returns is delivered (the starting point is
+    /// read before it returns), until the receiver is dropped or the server stops.
+    pub async fn watch(&self, filter: WatchFilter) -> Result<EntryReceiver, ServiceError> {
+        let start = self.store.last_audit_sequence().await?;
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let (store, stopping, poll) = (self.store.clone(), self.stopping.clone(), self.poll);
+        tokio::spawn(follow(store, filter, start, stopping, poll, tx));
+        Ok(rx)
+    }
+
+    /// Every entry written before `before` (all when `None`), oldest first. When the whole export was
+    /// handed over it is recorded (`audit.exported`), which lets a purge without force remove those
+    /// entries; an export the receiver dropped is not recorded.
+    pub fn export(&self, before: Option<DateTime<Utc>>, actor: String) -> EntryReceiver {
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let (mut last, mut count) = (0i64, 0u64);
+            loop {
+                let page = match store.export_audit_page(before, last, BATCH).await {
+                    Ok(page) if page.is_empty() => break,
+                    Ok(page) => page,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                for entry in page {
+                    (last, count) = (entry.sequence, count + 1);
+                    if tx.send(Ok(entry)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            if count > 0
+                && let Err(e) = store.record_audit_export(before, last, count, &actor, Utc::now()).await
+            {
+                let _ = tx.send(Err(e.into())).await;
+            }
+        });
+        rx
+    }
+
+    /// Removes the entries written before `before`; refused unless an export covered them or `force`.
+    pub async fn purge(
+        &self,
+        before: DateTime<Utc>,
+        force: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, ServiceError> {
+        Ok(self.store.purge_audit(before, force, actor, now).await?)
+    }
+
+    /// Checks the hash chain and names the first broken entry.
+    pub async fn verify(&self) -> Result<ChainReport, ServiceError> {
+        Ok(self.store.verify_audit().await?)
+    }
+}
+
+/// Sends the entries after `last` that `filter` wants, as they are committed, until the receiver
+/// is dropped or `stopping` turns true.
+async fn follow(
+    store: Store,
+    filter: WatchFilter,
+    mut last: i64,
+    mut stopping: watch::Receiver<bool>,
+    poll: Duration,
+    tx: mpsc::Sender<Result<AuditEntry, ServiceError>>,
+) {
+    let mut wake = store.subscribe_audit();
+    loop {
+        let entries = match store.audit_after(last, BATCH).await {
+            Ok(entries) => entries,
+            Err(e) => {
+                let _ = tx.send(Err(e.into())).await;
+                return;
+            }
+        };
+        let full = entries.len() as u64 == BATCH;
+        for entry in entries {
+            last = last.max(entry.sequence);
+            if filter.wants(&entry) && tx.send(Ok(entry)).await.is_err() {
+                return;
+            }
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = wake.changed() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = tx.closed() => return,
+            _ = async { let _ = stopping.wait_for(|s| *s).await; } => return,
+        }
+    }
+}

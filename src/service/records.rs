@@ -1,0 +1,47 @@
+//! The audit records of the service's own decisions: what a triage decided, which fields an update
+//! changed. The store appends them as given.
+
+use serde_json::json;
+
+use crate::{
+    domain::{AuditAction, AuditRecord, Ticket},
+    triage::TriageResult,
+};
+
+/// The `ticket.triaged` record of a result.
+pub fn triaged(result: &TriageResult, actor: &str) -> AuditRecord {
+    let details = json!({
+        "queue": result.queue,
+        "priority": result.priority.as_str(),
+        "score": result.score,
+        "category": result.classification.category.as_str(),
+        "escalated": result.escalation.escalated,
+        "matched_rule": result.matched_rule,
+    });
+    AuditRecord::new(AuditAction::TicketTriaged, actor, result.triaged_at, details)
+        .for_ticket(&result.ticket_id)
+        .with_rules_version(&result.rules_version)
+}
+
+/// The `ticket.updated` record of a change from `before` to `after` (the fields that differ).
+pub fn updated(before: &Ticket, after: &Ticket, changed: &[&str], actor: &str) -> AuditRecord {
+    let details =
+        json!({ "fields": changed, "old_status": before.status.as_str(), "new_status": after.status.as_str() });
+    AuditRecord::new(AuditAction::TicketUpdated, actor, after.updated_at, details).for_ticket(after.ticket_id.as_str())
+}
+
+/// Names of the fields whose values differ between two versions of a ticket.
+pub fn changed_fields(a: &Ticket, b: &Ticket) -> Vec<&'static str> {
+    let pairs = [
+        ("title", a.title != b.title),
+        ("description", a.description != b.description),
+        ("requester_email", a.requester_email != b.requester_email),
+        ("category", a.category != b.category),
+        ("priority", a.priority != b.priority),
+        ("status", a.status != b.status),
+        ("tags", a.tags != b.tags),
+        ("metadata", a.metadata != b.metadata),
+        ("assigned_queue", a.assigned_queue != b.assigned_queue),
+    ];
+    pairs.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
+}

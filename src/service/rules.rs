@@ -1,0 +1,162 @@
+//! The rules operations: the rules in force, checking and linting a candidate, a dry run of one
+//! ticket under it, and a backtest over stored tickets. Linting and replaying run on the blocking
+//! pool, so a large candidate never holds up the threads serving other calls.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{error::ServiceError, intake::Intake};
+use crate::{
+    domain::{TicketDraft, validate_draft},
+    triage::{
+        RuleSet, RulesFormat, TriageResult,
+        backtest::{BacktestReport, backtest},
+        rules::{Finding, LintReport, Severity, lint_text},
+    },
+};
+
+/// Tickets replayed by a backtest when the request says 0, and the most it may ask for.
+pub const DEFAULT_REPLAY: u32 = 1_000;
+/// The most tickets one backtest may replay.
+pub const MAX_REPLAY: u32 = 100_000;
+/// Examples listed when the request says 0.
+pub const DEFAULT_EXAMPLES: u32 = 20;
+/// The most examples one backtest may list.
+pub const MAX_EXAMPLES: u32 = 1_000;
+
+/// A candidate rules file as a caller sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The whole file (`rules.text`).
+    pub text: String,
+    /// Its language.
+    pub format: RulesFormat,
+}
+
+/// The rules in force and where they came from.
+#[derive(Debug, Clone)]
+pub struct RulesInForce {
+    /// The rules.
+    pub rules: Arc<RuleSet>,
+    /// The rules file, or `built-in`.
+    pub source: String,
+}
+
+/// A ticket triaged under a candidate and under the rules in force.
+#[derive(Debug, Clone)]
+pub struct TrialOutcome {
+    /// Under the candidate.
+    pub candidate: TriageResult,
+    /// Under the rules in force.
+    pub current: TriageResult,
+    /// Whether the queue, priority or escalation differ.
+    pub changed: bool,
+    /// The candidate's warnings.
+    pub findings: Vec<Finding>,
+}
+
+/// Which stored tickets a backtest replays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BacktestRequest {
+    /// Only tickets created at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only tickets created before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Most tickets replayed (0: [`DEFAULT_REPLAY`]).
+    pub limit: u32,
+    /// Most examples listed (0: [`DEFAULT_EXAMPLES`]).
+    pub max_examples: u32,
+}
+
+/// The rules operations over the intake's engine and store. Cheap to clone.
+#[derive(Clone)]
+pub struct Rules {
+    intake: Intake,
+    source: String,
+}
+
+impl Rules {
+    /// The operations over `intake`; `source` names where the rules in force came from.
+    pub fn new(intake: Intake, source: String) -> Self {
+        Rules { intake, source }
+    }
+
+    /// The rules in force.
+    pub fn in_force(&self) -> RulesInForce {
+        RulesInForce { rules: self.intake.engine().triager().rules_arc(), source: self.source.clone() }
+    }
+
+    /// Checks and lints a candidate: an invalid one is a report with errors, not a failure.
+    pub async fn check(&self, candidate: Candidate) -> Result<LintReport, ServiceError> {
+        lint(candidate).await
+    }
+
+    /// Triages `draft` under the candidate and under the rules in force, as of `now`, near-duplicates
+    /// looked up; nothing is stored.
+    pub async fn test(
+        &self,
+        candidate: Candidate,
+        draft: TicketDraft,
+        now: DateTime<Utc>,
+    ) -> Result<TrialOutcome, ServiceError> {
+        let (rules, findings) = loaded(candidate).await?;
+        let ticket = validate_draft(draft, self.intake.limits(), now, &mut rand::rng())
+            .map_err(|e| ServiceError::Invalid(e.prefixed("ticket")))?;
+        let similar = self.intake.similar_to(&ticket).await;
+        let current = self.intake.engine().triager();
+        let trial = current.with_rules(Arc::new(rules));
+        let before = current.triage_with(&ticket, &similar, now);
+        let after = trial.triage_with(&ticket, &similar, now);
+        Ok(TrialOutcome { changed: before.decision_differs(&after), candidate: after, current: before, findings })
+    }
+
+    /// Replays stored tickets under the candidate and under the rules in force.
+    pub async fn backtest(
+        &self,
+        candidate: Candidate,
+        request: BacktestRequest,
+    ) -> Result<(BacktestReport, Vec<Finding>), ServiceError> {
+        let limit = bounded("limit", request.limit, DEFAULT_REPLAY, MAX_REPLAY)?;
+        let examples = bounded("max_examples", request.max_examples, DEFAULT_EXAMPLES, MAX_EXAMPLES)?;
+        let (rules, findings) = loaded(candidate).await?;
+        let store = self.intake.store();
+        let tickets = store.triaged_tickets(request.created_after, request.created_before, u64::from(limit)).await?;
+        let current = self.intake.engine().triager();
+        let report = tokio::task::spawn_blocking(move || {
+            let trial = current.with_rules(Arc::new(rules));
+            backtest(&current, &trial, &tickets, examples as usize)
+        })
+        .await?;
+        Ok((report, findings))
+    }
+}
+
+/// `value`, or `default` for 0; more than `max` is refused naming `field`.
+fn bounded(field: &str, value: u32, default: u32, max: u32) -> Result<u32, ServiceError> {
+    match value {
+        0 => Ok(default),
+        v if v > max => Err(ServiceError::field(field, format!("must be at most {max}, got {v}"))),
+        v => Ok(v),
+    }
+}
+
+/// Lints a candidate on the blocking pool; `rules.text` is required.
+async fn lint(candidate: Candidate) -> Result<LintReport, ServiceError> {
+    if candidate.text.trim().is_empty() {
+        return Err(ServiceError::field("rules.text", "is required: the whole rules file"));
+    }
+    Ok(tokio::task::spawn_blocking(move || lint_text(&candidate.text, candidate.format)).await?)
+}
+
+/// A candidate's rules and warnings; invalid rules are INVALID_ARGUMENT naming every error.
+async fn loaded(candidate: Candidate) -> Result<(RuleSet, Vec<Finding>), ServiceError> {
+    let report = lint(candidate).await?;
+    match report.rules {
+        Some(rules) => Ok((rules, report.findings)),
+        None => {
+            let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string());
+            Err(ServiceError::field("rules.text", errors.collect::<Vec<_>>().join("; ")))
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The gRPC suite: every service over real sockets against servers built as `helpdesk serve` builds
+//! them, through the `helpdesk-client` crate, on SQLite and (ignored unless asked for) PostgreSQL.
+
+#[macro_use]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod audit;
+mod batch;
+mod client;
+mod duplicates;
+mod health;
+mod properties;
+mod rules;
+mod sweeper;
+mod tickets;
+mod triage;

@@ -1,0 +1,17 @@
+//! The command-line suite: the `helpdesk` binary as operators run it (serve, triage, maintenance,
+//! configuration, metrics), and several instances on one PostgreSQL (ignored unless asked for).
+
+#[macro_use]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod backup;
+mod commands;
+mod config;
+mod metrics;
+mod operations;
+mod postgres;
+mod rules;
+mod serve;
+mod train;
+mod triage;
