@@ -9,6 +9,8 @@ FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY proto ./proto
+# The client crate of the workspace: the server's generated code uses its message types.
+COPY clients/rust ./clients/rust
 RUN mkdir -p src examples \
     && echo 'fn main() {}' > src/main.rs \
     && echo '' > src/lib.rs \

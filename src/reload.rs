@@ -139,7 +139,7 @@ impl RulesReloader {
         };
         let record = AuditRecord::new(action, RELOAD_ACTOR, Utc::now(), details).with_rules_version(version);
         if let Err(e) = self.store.record_audit(record).await {
-            tracing::error!(error = %e, "cannot write the audit entry of a rules reload");
+            tracing::error!(error = %crate::service::cause_chain(&e), "cannot write the audit entry of a rules reload");
         }
     }
 }

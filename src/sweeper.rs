@@ -16,6 +16,7 @@ pub use settings::SweepSettings;
 
 use crate::{
     metrics::record,
+    service::cause_chain,
     store::{Store, StoreError},
     triage::{TriageSettings, escalate},
 };
@@ -101,13 +102,13 @@ impl Sweeper {
                 _ = ticks.tick() => match self.sweep_once().await {
                     Ok(SweepOutcome::Swept(n)) if n > 0 => tracing::info!(escalated = n, "sweep: done"),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "sweep: failed; retrying at the next interval"),
+                    Err(e) => tracing::warn!(error = %cause_chain(&e), "sweep: failed; retrying at the next interval"),
                 },
                 _ = async { let _ = stopping.wait_for(|s| *s).await; } => break,
             }
         }
         if let Err(e) = self.store.release_lease(LEASE, &self.holder).await {
-            tracing::warn!(error = %e, "sweep: could not release the lease; it lapses on its own");
+            tracing::warn!(error = %cause_chain(&e), "sweep: could not release the lease; it lapses on its own");
         }
     }
 }

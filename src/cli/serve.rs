@@ -6,7 +6,7 @@ use std::{net::SocketAddr, process::ExitCode};
 use clap::Args;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::{app::Application, cli::CliError, config::Settings};
+use crate::{app::Application, cli::CliError, config::Settings, service::cause_chain};
 
 /// Arguments of `helpdesk serve`.
 #[derive(Debug, Clone, Args)]
@@ -40,7 +40,7 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<ExitCode, Cl
         |kind: SignalKind, name: &str| signal(kind).map_err(|e| CliError::Setup(format!("cannot watch {name}: {e}")));
     let mut interrupt = watch(SignalKind::interrupt(), "SIGINT")?;
     let mut terminate = watch(SignalKind::terminate(), "SIGTERM")?;
-    let app = Application::build(settings).await.map_err(|e| CliError::Setup(e.to_string()))?;
+    let app = Application::build(settings).await.map_err(|e| CliError::Setup(cause_chain(&e)))?;
     let shutdown = async move {
         let name = tokio::select! {
             _ = interrupt.recv() => "SIGINT",

@@ -50,7 +50,7 @@ pub const OTHER_VARS: &[&str] = &[CONFIG_FILE_VAR, "HELPDESK_TOKEN", "HELPDESK_T
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// The built-in default.
+    /// Not set anywhere: the built-in default.
     Default,
     /// The config file.
     File(PathBuf),
@@ -61,9 +61,9 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Default => f.write_str("the built-in default"),
-            Source::File(path) => write!(f, "{}", path.display()),
-            Source::Env(var) => f.write_str(var),
+            Source::Default => f.write_str("not set"),
+            Source::File(path) => write!(f, "from {}", path.display()),
+            Source::Env(var) => write!(f, "from {var}"),
         }
     }
 }
@@ -80,7 +80,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// A value is missing its meaning: wrong type, out of bounds, not one of the allowed values.
-    #[error("configuration: {key} (from {from}): {reason}")]
+    #[error("configuration: {key} ({from}): {reason}")]
     Invalid {
         /// The key, such as `database_pool.size`.
         key: String,
@@ -113,8 +113,11 @@ pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>
     let mut builder = Config::builder();
     if let Some(path) = &file {
         let refused = |reason: String| ConfigError::File { path: path.clone(), reason };
-        if !path.is_file() {
+        if !path.exists() {
             return Err(refused("the config file does not exist".into()));
+        }
+        if !path.is_file() {
+            return Err(refused("is not a file".into()));
         }
         let format = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("json") => FileFormat::Json,
@@ -207,8 +210,21 @@ fn keyed(key: &str, reason: String) -> ConfigError {
     match unknown {
         Some(field) => {
             let full = if key.is_empty() { field.to_owned() } else { format!("{key}.{field}") };
-            let allowed = reason.split_once(", expected ").map(|(_, a)| format!("; expected {a}")).unwrap_or_default();
-            invalid(&full, format!("is not a setting{allowed}"))
+            let allowed: Vec<&str> = reason
+                .split_once(", expected ")
+                .map(|(_, list)| list.split(", ").map(|a| a.trim_start_matches("one of ").trim_matches('`')).collect())
+                .unwrap_or_default();
+            let nearest = allowed
+                .iter()
+                .map(|a| (strsim::jaro_winkler(a, field), *a))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let hint = match nearest {
+                Some((_, name)) => format!(" (did you mean {name}?)"),
+                None if allowed.is_empty() => String::new(),
+                None => format!("; the settings here are {}", allowed.join(", ")),
+            };
+            invalid(&full, format!("is not a setting{hint}"))
         }
         None if key.is_empty() => invalid("config", reason),
         None => invalid(key, reason),
@@ -244,6 +260,8 @@ mod tests {
         );
         let err = load(None, env(&[("HELPDESK_COLOUR", "blue")])).expect_err("nothing like it");
         assert_eq!(err.to_string(), "configuration: unknown environment variable HELPDESK_COLOUR");
+        let err = load(None, env(&[("HELPDESK_STORE_TYPE", "postgres")])).expect_err("no URL");
+        assert_eq!(err.to_string(), "configuration: database_url (not set): is required when store_type is postgres");
         let fine = env(&[("HELPDESK_TOKEN", "t"), ("HELPDESK_TEST_DATABASE_URL", "postgres://db/x"), ("PATH", "/bin")]);
         load(None, fine).expect("known variables that are not settings, and other variables, are left alone");
     }

@@ -49,7 +49,7 @@ pub async fn monitor(store: Store, health: Health, mut stopping: watch::Receiver
         let ok = match tokio::time::timeout(interval, store.ping()).await {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "database health check failed");
+                tracing::warn!(error = %crate::service::cause_chain(&e), "database health check failed");
                 false
             }
             Err(_) => {

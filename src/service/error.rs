@@ -89,21 +89,26 @@ impl ServiceError {
         }
     }
 
-    /// The error and every cause, on one line, for the log (a cause whose words are already shown
-    /// is left out).
+    /// The error and every cause, on one line, for the log.
     pub fn cause_chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = self.source();
-        while let Some(cause) = source {
-            let words = cause.to_string();
-            if !text.contains(&words) {
-                text.push_str(": ");
-                text.push_str(&words);
-            }
-            source = cause.source();
-        }
-        text
+        cause_chain(self)
     }
+}
+
+/// An error and every cause, on one line, for the log (a cause whose words are already shown is left
+/// out).
+pub fn cause_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let words = cause.to_string();
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl From<ValidationErrors> for ServiceError {
