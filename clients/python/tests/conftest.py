@@ -44,8 +44,10 @@ def _pump(stream: IO[str], lines: "queue.Queue[str]", log: List[str]) -> None:
 
 @pytest.fixture
 def server_address() -> Iterator[str]:
-    env = dict(os.environ, HELPDESK_STORE_TYPE="memory", HELPDESK_LOG_LEVEL="INFO")
-    env.pop("HELPDESK_CONFIG", None)
+    # The server refuses HELPDESK_* variables it does not know (HELPDESK_BIN is the tests' own), so
+    # it gets none but those set here.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    env.update(HELPDESK_STORE_TYPE="memory", HELPDESK_LOG_LEVEL="INFO")
     process = subprocess.Popen(
         [str(_server_binary()), "serve", "--listen", "127.0.0.1:0"],
         env=env,

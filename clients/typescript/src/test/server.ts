@@ -38,8 +38,13 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startServer(): Promise<Server> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HELPDESK_STORE_TYPE: "memory", HELPDESK_LOG_LEVEL: "INFO" };
-  delete env.HELPDESK_CONFIG;
+  // The server refuses HELPDESK_* variables it does not know (HELPDESK_BIN is the tests' own), so it
+  // gets none but those set here.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("HELPDESK_")),
+  );
+  env.HELPDESK_STORE_TYPE = "memory";
+  env.HELPDESK_LOG_LEVEL = "INFO";
   const child = spawn(serverBinary(), ["serve", "--listen", "127.0.0.1:0"], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
