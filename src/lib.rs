@@ -18,6 +18,7 @@
 //! - [`proto`]: code generated from `proto/helpdesk/v1`.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;

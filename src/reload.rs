@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, watch};
 
 use crate::{
-    domain::{AuditAction, AuditRecord},
+    domain::{Actor, AuditAction, AuditRecord},
     store::Store,
     triage::{RuleSet, TriageEngine},
 };
@@ -137,7 +137,8 @@ impl RulesReloader {
                 (AuditAction::RulesReloadFailed, details, kept)
             }
         };
-        let record = AuditRecord::new(action, RELOAD_ACTOR, Utc::now(), details).with_rules_version(version);
+        let record =
+            AuditRecord::new(action, &Actor::named(RELOAD_ACTOR), Utc::now(), details).with_rules_version(version);
         if let Err(e) = self.store.record_audit(record).await {
             tracing::error!(error = %crate::service::cause_chain(&e), "cannot write the audit entry of a rules reload");
         }

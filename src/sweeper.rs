@@ -15,6 +15,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use settings::SweepSettings;
 
 use crate::{
+    domain::Actor,
     metrics::record,
     service::cause_chain,
     store::{Store, StoreError},
@@ -79,7 +80,7 @@ impl Sweeper {
         loop {
             let decide =
                 |t: &crate::domain::Ticket| escalate::for_age(t.priority, t.status, now - t.created_at, &self.triage);
-            let swept = self.store.escalate_overdue(cutoff, now, batch, ACTOR, decide).await?;
+            let swept = self.store.escalate_overdue(cutoff, now, batch, &Actor::named(ACTOR), decide).await?;
             for ticket in &swept {
                 record::swept(&ticket.escalation);
                 tracing::info!(ticket_id = %ticket.ticket.ticket_id, level = ticket.escalation.level.as_str(), "sweep: ticket escalated");

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::{
-    domain::{Category, Limits, Priority, Status, Ticket, TicketDraft, validate_draft},
+    domain::{Actor, Category, Limits, Priority, Status, Ticket, TicketDraft, validate_draft},
     service::records,
     store::{NewTriage, Store, StoredTriage},
     triage::{
@@ -102,7 +102,7 @@ pub fn result(ticket: &Ticket, queue: &str, category: Category) -> TriageResult 
 
 /// What the service hands the store for `ticket` triaged as `result` by `actor`: the ticket settled
 /// by the result and the `ticket.triaged` record.
-pub fn write(ticket: &Ticket, result: &TriageResult, fingerprint: Option<Fingerprint>, actor: &str) -> NewTriage {
+pub fn write(ticket: &Ticket, result: &TriageResult, fingerprint: Option<Fingerprint>, actor: &Actor) -> NewTriage {
     NewTriage {
         ticket: result.settle(ticket.clone()),
         result: result.clone(),
@@ -114,5 +114,5 @@ pub fn write(ticket: &Ticket, result: &TriageResult, fingerprint: Option<Fingerp
 /// Stores ticket `n` (created `minutes` after [`at`]) triaged into `queue`.
 pub async fn triaged(store: &Store, n: u32, minutes: i64, queue: &str, category: Category) -> StoredTriage {
     let t = numbered(n, at(minutes));
-    store.record_triage(&write(&t, &result(&t, queue, category), None, "tester"), None).await.expect("stored")
+    store.record_triage(&write(&t, &result(&t, queue, category), None, &"tester".into()), None).await.expect("stored")
 }

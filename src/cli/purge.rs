@@ -13,6 +13,7 @@ use crate::{
         when::parse_when,
     },
     config::Settings,
+    domain::Actor,
 };
 
 /// The actor the audit log names for purges from the command line.
@@ -46,7 +47,7 @@ pub async fn run(args: PurgeArgs, settings: &Settings) -> Result<ExitCode, CliEr
     let now = Utc::now();
     let cutoff = parse_when(&args.older_than, now).map_err(|e| CliError::Usage(format!("--older-than: {e}")))?;
     let store = open_store(settings).await?;
-    let purged = store.purge_tickets(cutoff, args.dry_run, ACTOR, now).await;
+    let purged = store.purge_tickets(cutoff, args.dry_run, &Actor::named(ACTOR), now).await;
     close_store(store).await;
     let count = purged.map_err(|e| CliError::Failed(format!("cannot purge tickets: {e}")))?;
     let cutoff = cutoff.to_rfc3339_opts(SecondsFormat::Secs, true);

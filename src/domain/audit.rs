@@ -50,6 +50,42 @@ impl AuditAction {
     }
 }
 
+/// Who did something, as the audit log records it: the authenticated principal (or a part of the
+/// service, such as `system:escalation-sweep`), and the person or service a caller says it acts for
+/// (the `x-helpdesk-actor` header), which is kept in the entry's details and never taken as the actor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Actor {
+    /// The principal: the audit entry's actor.
+    pub name: String,
+    /// Whom the principal says it acts for (an agent behind a portal), unverified.
+    pub on_behalf_of: Option<String>,
+}
+
+impl Actor {
+    /// `name`, acting for nobody else.
+    pub fn named(name: impl Into<String>) -> Actor {
+        Actor { name: name.into(), on_behalf_of: None }
+    }
+
+    /// The same actor, saying it acts for `whom`.
+    pub fn on_behalf_of(mut self, whom: Option<String>) -> Actor {
+        self.on_behalf_of = whom;
+        self
+    }
+}
+
+impl From<&str> for Actor {
+    fn from(name: &str) -> Actor {
+        Actor::named(name)
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
 /// An entry about to be appended: everything but its place in the chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -68,12 +104,17 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// A record of `action` by `actor` at `at`.
-    pub fn new(action: AuditAction, actor: &str, at: DateTime<Utc>, details: serde_json::Value) -> Self {
+    /// A record of `action` by `actor` at `at`; whom the actor acts for, if it says, is added to the
+    /// details as `on_behalf_of`.
+    pub fn new(action: AuditAction, actor: &Actor, at: DateTime<Utc>, details: serde_json::Value) -> Self {
+        let mut details = details;
+        if let (Some(whom), Some(map)) = (&actor.on_behalf_of, details.as_object_mut()) {
+            map.insert("on_behalf_of".to_owned(), serde_json::Value::String(whom.clone()));
+        }
         AuditRecord {
             ticket_id: None,
             action: action.as_str().to_owned(),
-            actor: actor.to_owned(),
+            actor: actor.name.clone(),
             created_at: at,
             details_json: details.to_string(),
             rules_version: None,
@@ -141,8 +182,9 @@ mod tests {
     #[test]
     fn any_change_to_a_record_changes_its_hash() {
         let at = Utc::now();
-        let record = AuditRecord::new(AuditAction::TicketTriaged, "svc", at, serde_json::json!({"queue": "it"}))
-            .for_ticket("TKT-20261127-AAAAAAAA");
+        let record =
+            AuditRecord::new(AuditAction::TicketTriaged, &"svc".into(), at, serde_json::json!({"queue": "it"}))
+                .for_ticket("TKT-20261127-AAAAAAAA");
         let hash = record.chain_hash(1, GENESIS_HASH);
         let mut altered = record.clone();
         altered.actor = "mallory".into();

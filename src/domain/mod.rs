@@ -7,7 +7,7 @@ pub mod patch;
 pub mod ticket;
 pub mod validation;
 
-pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use audit::{Actor, AuditAction, AuditEntry, AuditRecord};
 pub use ids::TicketId;
 pub use patch::{PatchError, TicketPatch};
 pub use ticket::{Category, Priority, Status, Ticket, TicketDraft};

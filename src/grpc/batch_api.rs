@@ -15,6 +15,7 @@ use super::{
     status::{bad_field, item_error},
 };
 use crate::{
+    domain::Actor,
     metrics::record::StreamItems,
     proto::{
         self, BatchTriageRequest, BatchTriageResponse, StreamTriageRequest, StreamTriageResponse, TriageOutcome,
@@ -76,7 +77,7 @@ fn outcome(
 async fn triage_items(
     intake: &Intake,
     items: Vec<Item>,
-    actor: &str,
+    actor: &Actor,
     path: impl Fn(usize) -> String,
 ) -> Vec<TriageOutcome> {
     let mut outcomes: Vec<Option<TriageOutcome>> = Vec::with_capacity(items.len());
@@ -110,7 +111,7 @@ type OutcomeStream = Pin<Box<dyn Stream<Item = Result<StreamTriageResponse, Stat
 /// Reads the stream, answering items in order, until the client closes it, leaves, or the server stops.
 async fn serve_stream(
     intake: Intake,
-    actor: String,
+    actor: Actor,
     mut inbound: Streaming<StreamTriageRequest>,
     mut stopping: watch::Receiver<bool>,
     tx: mpsc::Sender<Result<StreamTriageResponse, Status>>,

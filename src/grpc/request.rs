@@ -5,27 +5,30 @@ use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
 use super::{convert::from_timestamp, status::bad_field};
-use crate::store::PageRequest;
+use crate::{auth::Principal, domain::Actor, store::PageRequest};
 
-/// Metadata key naming the person or service on whose behalf a call is made (for the audit log).
+/// Metadata key naming the person or service on whose behalf a call is made; the audit log keeps it
+/// as `on_behalf_of` in an entry's details, never as the actor.
 pub const ACTOR_HEADER: &str = "x-helpdesk-actor";
-/// Actor recorded when a call names none.
-pub const DEFAULT_ACTOR: &str = "grpc";
+/// The actor of calls made without authentication (a server with no `auth` configured).
+pub const ANONYMOUS: &str = "anonymous";
 /// Page size when a list request gives none.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 /// Largest page size; larger requests are served this many.
 pub const MAX_PAGE_SIZE: u64 = 1_000;
 
-/// The actor of a call: the `x-helpdesk-actor` header when it is printable and short, else `grpc`.
-pub fn actor<T>(request: &Request<T>) -> String {
-    request
+/// The actor of a call: the authenticated principal (`anonymous` without authentication), acting
+/// for whoever the `x-helpdesk-actor` header names when it is printable and short.
+pub fn actor<T>(request: &Request<T>) -> Actor {
+    let principal = request.extensions().get::<Principal>().map_or(ANONYMOUS, |p| p.name.as_str());
+    let on_behalf_of = request
         .metadata()
         .get(ACTOR_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|a| !a.is_empty() && a.len() <= 200)
-        .unwrap_or(DEFAULT_ACTOR)
-        .to_owned()
+        .map(str::to_owned);
+    Actor::named(principal).on_behalf_of(on_behalf_of)
 }
 
 /// Names the ticket a call is about in the call's span (never the requester's address or the text).
@@ -72,10 +75,10 @@ mod tests {
     }
 
     #[test]
-    fn the_actor_comes_from_the_header() {
+    fn the_header_names_whom_the_caller_acts_for_never_the_actor() {
         let mut request = Request::new(());
-        assert_eq!(actor(&request), "grpc");
+        assert_eq!(actor(&request), Actor::named("anonymous"));
         request.metadata_mut().insert(ACTOR_HEADER, "billing-bot".parse().expect("ascii"));
-        assert_eq!(actor(&request), "billing-bot");
+        assert_eq!(actor(&request), Actor::named("anonymous").on_behalf_of(Some("billing-bot".into())));
     }
 }

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::error::ServiceError;
 use crate::{
-    domain::AuditEntry,
+    domain::{Actor, AuditEntry},
     store::{AuditFilter, ChainReport, Page, PageRequest, Store},
 };
 
@@ -69,7 +69,7 @@ impl Audit {
     /// Every entry written before `before` (all when `None`), oldest first. When the whole export was
     /// handed over it is recorded (`audit.exported`), which lets a purge without force remove those
     /// entries; an export the receiver dropped is not recorded.
-    pub fn export(&self, before: Option<DateTime<Utc>>, actor: String) -> EntryReceiver {
+    pub fn export(&self, before: Option<DateTime<Utc>>, actor: Actor) -> EntryReceiver {
         let (tx, rx) = mpsc::channel(BUFFER);
         let store = self.store.clone();
         tokio::spawn(async move {
@@ -104,7 +104,7 @@ impl Audit {
         &self,
         before: DateTime<Utc>,
         force: bool,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         Ok(self.store.purge_audit(before, force, actor, now).await?)

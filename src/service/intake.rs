@@ -14,7 +14,7 @@ use super::{
     records,
 };
 use crate::{
-    domain::{Limits, Ticket, TicketDraft, validate_draft},
+    domain::{Actor, Limits, Ticket, TicketDraft, validate_draft},
     metrics::record,
     store::{NewTriage, Store},
     triage::{
@@ -33,7 +33,7 @@ pub struct IntakeOptions<'a> {
     /// Idempotency key: a retry with the same key gets the first answer.
     pub request_id: Option<&'a str>,
     /// Who asked, for the audit log.
-    pub actor: &'a str,
+    pub actor: &'a Actor,
 }
 
 /// An accepted ticket with its triage result.
@@ -160,7 +160,7 @@ impl Intake {
     pub async fn accept_many(
         &self,
         items: Vec<BatchItem>,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Vec<Result<Accepted, ServiceError>> {
         let decided: Vec<Triaged> = if self.duplicates.enabled {

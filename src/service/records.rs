@@ -4,12 +4,12 @@
 use serde_json::json;
 
 use crate::{
-    domain::{AuditAction, AuditRecord, Ticket},
+    domain::{Actor, AuditAction, AuditRecord, Ticket},
     triage::TriageResult,
 };
 
 /// The `ticket.triaged` record of a result.
-pub fn triaged(result: &TriageResult, actor: &str) -> AuditRecord {
+pub fn triaged(result: &TriageResult, actor: &Actor) -> AuditRecord {
     let details = json!({
         "queue": result.queue,
         "priority": result.priority.as_str(),
@@ -24,7 +24,7 @@ pub fn triaged(result: &TriageResult, actor: &str) -> AuditRecord {
 }
 
 /// The `ticket.updated` record of a change from `before` to `after` (the fields that differ).
-pub fn updated(before: &Ticket, after: &Ticket, changed: &[&str], actor: &str) -> AuditRecord {
+pub fn updated(before: &Ticket, after: &Ticket, changed: &[&str], actor: &Actor) -> AuditRecord {
     let details =
         json!({ "fields": changed, "old_status": before.status.as_str(), "new_status": after.status.as_str() });
     AuditRecord::new(AuditAction::TicketUpdated, actor, after.updated_at, details).for_ticket(after.ticket_id.as_str())

@@ -8,7 +8,7 @@ use super::{
     records::{changed_fields, updated},
 };
 use crate::{
-    domain::{Limits, Ticket, TicketDraft, TicketId, TicketPatch, validate_draft},
+    domain::{Actor, Limits, Ticket, TicketDraft, TicketId, TicketPatch, validate_draft},
     store::{Page, PageRequest, Store, TicketChange, TicketFilter, TicketStats},
     triage::{TriageResult, similarity::fingerprint},
 };
@@ -36,7 +36,7 @@ impl Tickets {
     }
 
     /// Validates a draft and stores it without triage (`ticket.created`).
-    pub async fn create(&self, draft: TicketDraft, actor: &str, now: DateTime<Utc>) -> Result<Ticket, ServiceError> {
+    pub async fn create(&self, draft: TicketDraft, actor: &Actor, now: DateTime<Utc>) -> Result<Ticket, ServiceError> {
         let ticket = validate_draft(draft, &self.limits, now, &mut rand::rng())?;
         Ok(self.store.create_ticket(&ticket, actor).await?)
     }
@@ -58,7 +58,7 @@ impl Tickets {
         &self,
         id: &TicketId,
         patch: &TicketPatch,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Ticket, ServiceError> {
         let limits = self.limits;
@@ -78,7 +78,7 @@ impl Tickets {
     }
 
     /// Deletes a ticket with its results and fingerprint (`ticket.deleted`).
-    pub async fn delete(&self, id: &TicketId, actor: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    pub async fn delete(&self, id: &TicketId, actor: &Actor, now: DateTime<Utc>) -> Result<(), ServiceError> {
         Ok(self.store.delete_ticket(id.as_str(), actor, now).await?)
     }
 
@@ -87,7 +87,7 @@ impl Tickets {
         &self,
         cutoff: DateTime<Utc>,
         dry_run: bool,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         Ok(self.store.purge_tickets(cutoff, dry_run, actor, now).await?)

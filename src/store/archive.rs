@@ -13,7 +13,7 @@ use super::{
     error::StoreError,
     rows::{audit_from_row, micros},
 };
-use crate::domain::{AuditAction, AuditEntry, AuditRecord};
+use crate::domain::{Actor, AuditAction, AuditEntry, AuditRecord};
 
 fn rfc3339(at: Option<DateTime<Utc>>) -> Option<String> {
     at.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
@@ -61,7 +61,7 @@ impl Store {
         before: Option<DateTime<Utc>>,
         up_to_sequence: i64,
         count: u64,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut write = self.begin_write().await?;
@@ -85,7 +85,7 @@ impl Store {
         &self,
         before: DateTime<Utc>,
         force: bool,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let mut write = self.begin_write().await?;
@@ -160,7 +160,7 @@ mod tests {
             triaged(&store, n, i64::from(n) * 10, "network", Category::Technical).await;
         }
         // Entries 1 to 3 were written before minute 25.
-        let refused = store.purge_audit(at(25), false, "ops", at(100)).await.expect_err("not exported");
+        let refused = store.purge_audit(at(25), false, &"ops".into(), at(100)).await.expect_err("not exported");
         assert!(
             matches!(refused, StoreError::FailedPrecondition(ref m) if m.contains("export them first")),
             "{refused:?}"
@@ -168,9 +168,9 @@ mod tests {
 
         let exported = export_all(&store, Some(at(25))).await;
         assert_eq!(exported.iter().map(|e| e.sequence).collect::<Vec<_>>(), [1, 2, 3]);
-        store.record_audit_export(Some(at(25)), 3, 3, "ops", at(100)).await.expect("recorded");
-        assert_eq!(store.purge_audit(at(25), false, "ops", at(101)).await.expect("purged"), 3);
-        assert_eq!(store.purge_audit(at(25), false, "ops", at(102)).await.expect("nothing left"), 0);
+        store.record_audit_export(Some(at(25)), 3, 3, &"ops".into(), at(100)).await.expect("recorded");
+        assert_eq!(store.purge_audit(at(25), false, &"ops".into(), at(101)).await.expect("purged"), 3);
+        assert_eq!(store.purge_audit(at(25), false, &"ops".into(), at(102)).await.expect("nothing left"), 0);
 
         let report = store.verify_audit().await.expect("verify");
         assert!(report.valid, "{report:?}");
@@ -179,10 +179,10 @@ mod tests {
         assert_eq!(remaining, [4, 5, 6, 7, 8]);
 
         assert!(matches!(
-            store.purge_audit(at(45), false, "ops", at(103)).await,
+            store.purge_audit(at(45), false, &"ops".into(), at(103)).await,
             Err(StoreError::FailedPrecondition(_))
         ));
-        assert_eq!(store.purge_audit(at(45), true, "ops", at(103)).await.expect("forced"), 2);
+        assert_eq!(store.purge_audit(at(45), true, &"ops".into(), at(103)).await.expect("forced"), 2);
         let report = store.verify_audit().await.expect("verify");
         assert!(report.valid, "{report:?}");
         let last = store.audit_after(0, 100).await.expect("after");

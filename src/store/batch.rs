@@ -80,14 +80,17 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let existing = numbered(1, at(0));
         store
-            .record_triage(&write(&existing, &result(&existing, "network", Category::Technical), None, "svc"), None)
+            .record_triage(
+                &write(&existing, &result(&existing, "network", Category::Technical), None, &"svc".into()),
+                None,
+            )
             .await
             .expect("first");
         let items: Vec<NewTriage> = [1, 2, 3, 2]
             .iter()
             .map(|&n| {
                 let t: Ticket = numbered(n, at(i64::from(n)));
-                write(&t, &result(&t, "billing", Category::Billing), None, "stream")
+                write(&t, &result(&t, "billing", Category::Billing), None, &"stream".into())
             })
             .collect();
         let outcomes = store.record_triage_batch(&items).await.expect("batch commits");

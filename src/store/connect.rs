@@ -256,7 +256,7 @@ mod tests {
                         let request = format!("req-{task}-{i}");
                         store
                             .record_triage(
-                                &write(&t, &result(&t, "network", Category::Technical), None, "svc"),
+                                &write(&t, &result(&t, "network", Category::Technical), None, &"svc".into()),
                                 Some(&request),
                             )
                             .await?;

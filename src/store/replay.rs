@@ -72,7 +72,7 @@ mod tests {
         for n in 0..5 {
             triaged(&store, n, i64::from(n) * 10, "network", Category::Technical).await;
         }
-        store.create_ticket(&numbered(9, at(100)), "tester").await.expect("created without triage");
+        store.create_ticket(&numbered(9, at(100)), &"tester".into()).await.expect("created without triage");
         let all = store.triaged_tickets(None, None, 100).await.expect("read");
         let ids: Vec<String> = all.iter().map(|(t, _)| t.ticket_id.to_string()).collect();
         assert_eq!(ids.len(), 5, "the untriaged ticket is left out");

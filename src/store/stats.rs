@@ -79,7 +79,7 @@ mod tests {
         triaged(&store, 1, 0, "network", Category::Technical).await;
         triaged(&store, 2, 1, "network", Category::Technical).await;
         triaged(&store, 3, 2, "billing", Category::Billing).await;
-        store.create_ticket(&numbered(4, at(3)), "agent").await.expect("created");
+        store.create_ticket(&numbered(4, at(3)), &"agent".into()).await.expect("created");
 
         let stats = store.stats().await.expect("stats");
         let map = |pairs: &[(&str, u64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>();

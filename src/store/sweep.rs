@@ -12,7 +12,7 @@ use super::{
     rows::{micros, ticket_from_row},
 };
 use crate::{
-    domain::{AuditAction, AuditRecord, Status, Ticket},
+    domain::{Actor, AuditAction, AuditRecord, Status, Ticket},
     triage::result::Escalation,
 };
 
@@ -41,7 +41,7 @@ impl Store {
         cutoff: DateTime<Utc>,
         now: DateTime<Utc>,
         limit: u64,
-        actor: &str,
+        actor: &Actor,
         decide: impl Fn(&Ticket) -> Option<Escalation>,
     ) -> Result<Vec<SweptTicket>, StoreError> {
         let mut write = self.begin_write().await?;

@@ -15,7 +15,7 @@ use super::{
     rows::{micros, result_from_row, stored_ticket, ticket_from_row, ticket_row},
 };
 use crate::{
-    domain::{AuditAction, AuditRecord, Category, Ticket},
+    domain::{Actor, AuditAction, AuditRecord, Category, Ticket},
     triage::{TriageResult, similarity::Fingerprint},
 };
 
@@ -76,7 +76,7 @@ async fn delete_dependents(conn: &impl ConnectionTrait, tickets: Condition) -> R
 
 impl Store {
     /// Stores a ticket without triage; audit `ticket.created`. A taken identifier is `AlreadyExists`.
-    pub async fn create_ticket(&self, ticket: &Ticket, actor: &str) -> Result<Ticket, StoreError> {
+    pub async fn create_ticket(&self, ticket: &Ticket, actor: &Actor) -> Result<Ticket, StoreError> {
         let ticket = stored_ticket(ticket);
         let mut write = self.begin_write().await?;
         insert_ticket(write.conn(), &ticket).await?;
@@ -138,7 +138,7 @@ impl Store {
     }
 
     /// Deletes a ticket with its triage results and text fingerprint; audit `ticket.deleted`.
-    pub async fn delete_ticket(&self, ticket_id: &str, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn delete_ticket(&self, ticket_id: &str, actor: &Actor, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut write = self.begin_write().await?;
         let this = Condition::all().add(ticket::Column::TicketId.eq(ticket_id));
         let results = delete_dependents(write.conn(), this.clone()).await?;
@@ -158,7 +158,7 @@ impl Store {
         &self,
         created_before: DateTime<Utc>,
         dry_run: bool,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let old = Condition::all().add(ticket::Column::CreatedAt.lt(micros(created_before)));
@@ -186,13 +186,13 @@ mod tests {
     async fn delete_removes_the_ticket_and_its_results() {
         let store = Store::open_memory().await.expect("store");
         let id = triaged(&store, 1, 0, "network", Category::Technical).await.ticket.ticket_id.to_string();
-        let plain = store.create_ticket(&numbered(2, at(1)), "agent").await.expect("created");
+        let plain = store.create_ticket(&numbered(2, at(1)), &"agent".into()).await.expect("created");
         assert_eq!(store.get_ticket(plain.ticket_id.as_str()).await.expect("read"), Some((plain, None)));
 
-        store.delete_ticket(&id, "agent", at(5)).await.expect("deleted");
+        store.delete_ticket(&id, &"agent".into(), at(5)).await.expect("deleted");
         assert_eq!(store.get_ticket(&id).await.expect("read"), None);
         assert!(triage_result::Entity::find().all(&store.db).await.expect("read").is_empty());
-        assert!(matches!(store.delete_ticket(&id, "agent", at(6)).await, Err(StoreError::NotFound(_))));
+        assert!(matches!(store.delete_ticket(&id, &"agent".into(), at(6)).await, Err(StoreError::NotFound(_))));
         let actions: Vec<String> =
             store.audit_after(0, 10).await.expect("audit").into_iter().map(|e| e.record.action).collect();
         assert_eq!(actions, ["ticket.triaged", "ticket.created", "ticket.deleted"]);
@@ -204,9 +204,9 @@ mod tests {
         for n in 0..5u32 {
             triaged(&store, n, i64::from(n) * 60, "network", Category::Technical).await;
         }
-        assert_eq!(store.purge_tickets(at(150), true, "ops", at(1000)).await.expect("dry run"), 3);
+        assert_eq!(store.purge_tickets(at(150), true, &"ops".into(), at(1000)).await.expect("dry run"), 3);
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 5);
-        assert_eq!(store.purge_tickets(at(150), false, "ops", at(1000)).await.expect("purged"), 3);
+        assert_eq!(store.purge_tickets(at(150), false, &"ops".into(), at(1000)).await.expect("purged"), 3);
         assert_eq!(store.stats().await.expect("stats").total, 2);
         assert_eq!(triage_result::Entity::find().all(&store.db).await.expect("read").len(), 2);
         let last = store.audit_after(5, 10).await.expect("audit");

@@ -125,7 +125,7 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let t = numbered(1, at(0));
         let r = result(&t, "network", Category::Technical);
-        let stored = store.record_triage(&write(&t, &r, None, "svc"), Some("req-1")).await.expect("stored");
+        let stored = store.record_triage(&write(&t, &r, None, &"svc".into()), Some("req-1")).await.expect("stored");
         assert!(!stored.replayed);
         assert_eq!(stored.ticket.status, Status::Triaged);
         assert_eq!(stored.ticket.category, Some(Category::Technical));
@@ -154,7 +154,7 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let t = numbered(1, at(0));
         let first = store
-            .record_triage(&write(&t, &result(&t, "network", Category::Technical), None, "svc"), Some("req-1"))
+            .record_triage(&write(&t, &result(&t, "network", Category::Technical), None, &"svc".into()), Some("req-1"))
             .await
             .expect("stored");
         assert_eq!(store.find_request("req-1").await.expect("read").map(|s| s.result), Some(first.result.clone()));
@@ -162,7 +162,10 @@ mod tests {
 
         let other = numbered(2, at(1));
         let again = store
-            .record_triage(&write(&other, &result(&other, "billing", Category::Billing), None, "svc"), Some("req-1"))
+            .record_triage(
+                &write(&other, &result(&other, "billing", Category::Billing), None, &"svc".into()),
+                Some("req-1"),
+            )
             .await
             .expect("replayed");
         assert!(again.replayed);
@@ -176,15 +179,15 @@ mod tests {
         let store = Store::open_memory().await.expect("store");
         let t = numbered(1, at(0));
         let r = result(&t, "network", Category::Technical);
-        store.record_triage(&write(&t, &r, None, "svc"), None).await.expect("stored");
-        let err = store.record_triage(&write(&t, &r, None, "svc"), Some("req-9")).await.expect_err("duplicate");
+        store.record_triage(&write(&t, &r, None, &"svc".into()), None).await.expect("stored");
+        let err = store.record_triage(&write(&t, &r, None, &"svc".into()), Some("req-9")).await.expect_err("duplicate");
         assert!(
             matches!(err, StoreError::AlreadyExists(ref what) if what == &format!("ticket {}", t.ticket_id)),
             "{err:?}"
         );
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
         assert_eq!(store.find_request("req-9").await.expect("read"), None);
-        let err = store.create_ticket(&t, "svc").await.expect_err("duplicate");
+        let err = store.create_ticket(&t, &"svc".into()).await.expect_err("duplicate");
         assert!(matches!(err, StoreError::AlreadyExists(_)));
     }
 
@@ -195,7 +198,7 @@ mod tests {
         store.db.execute_unprepared(trigger).await.expect("trigger");
         let t = numbered(1, at(0));
         let err = store
-            .record_triage(&write(&t, &result(&t, "network", Category::Technical), None, "svc"), Some("req-1"))
+            .record_triage(&write(&t, &result(&t, "network", Category::Technical), None, &"svc".into()), Some("req-1"))
             .await
             .expect_err("refused");
         assert!(matches!(err, StoreError::Internal(_)), "{err:?}");

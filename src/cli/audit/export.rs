@@ -19,6 +19,7 @@ use crate::{
         when::parse_when,
     },
     config::Settings,
+    domain::Actor,
     store::Store,
 };
 
@@ -106,7 +107,7 @@ async fn export(
     };
     if count > 0 {
         store
-            .record_audit_export(before, last, count, ACTOR, now)
+            .record_audit_export(before, last, count, &Actor::named(ACTOR), now)
             .await
             .map_err(|e| CliError::Failed(format!("the entries were written but the export was not recorded: {e}")))?;
     }

@@ -14,6 +14,7 @@ use crate::{
         when::parse_when,
     },
     config::Settings,
+    domain::Actor,
     store::StoreError,
 };
 
@@ -49,7 +50,7 @@ pub async fn run(args: PurgeArgs, settings: &Settings) -> Result<ExitCode, CliEr
     let now = Utc::now();
     let before = parse_when(&args.before, now).map_err(|e| CliError::Usage(format!("--before: {e}")))?;
     let store = open_store(settings).await?;
-    let purged = store.purge_audit(before, args.force, ACTOR, now).await;
+    let purged = store.purge_audit(before, args.force, &Actor::named(ACTOR), now).await;
     close_store(store).await;
     let count = purged.map_err(|e| match e {
         StoreError::FailedPrecondition(why) => CliError::Failed(format!("audit purge refused: {why}")),

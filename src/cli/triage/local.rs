@@ -10,6 +10,7 @@ use super::{record::Record, report::Outcome};
 use crate::{
     cli::{CliError, ticket_store::open_store},
     config::Settings,
+    domain::Actor,
     domain::{FieldViolation, Limits, validate_draft},
     service::{BatchItem, Intake, ServiceError, ServiceErrorCode, decide_off_runtime, engine_from_settings},
     triage::TriageEngine,
@@ -76,7 +77,12 @@ impl LocalTriage {
         let decided: Vec<Result<crate::triage::TriageResult, ServiceError>> = match &self.intake {
             Some(intake) => {
                 let batch = items.into_iter().map(|draft| BatchItem { draft, dry_run: false }).collect();
-                intake.accept_many(batch, ACTOR, now).await.into_iter().map(|r| r.map(|a| a.result)).collect()
+                intake
+                    .accept_many(batch, &Actor::named(ACTOR), now)
+                    .await
+                    .into_iter()
+                    .map(|r| r.map(|a| a.result))
+                    .collect()
             }
             None => {
                 let batch = items.into_iter().map(|draft| BatchItem { draft, dry_run: true }).collect();

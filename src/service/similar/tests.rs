@@ -25,7 +25,7 @@ fn worded(n: u32, minutes: i64, title: &str, description: &str) -> Ticket {
 /// The write of `t` triaged, with its fingerprint.
 fn indexed(t: &Ticket, queue: &str) -> NewTriage {
     let f = fingerprint(&t.title, &t.description);
-    write(t, &result(t, queue, Category::Technical), Some(f), "tester")
+    write(t, &result(t, queue, Category::Technical), Some(f), &"tester".into())
 }
 
 /// Stores `t` triaged, with its fingerprint; returns its id.
@@ -159,10 +159,10 @@ async fn deleted_and_purged_tickets_are_no_longer_found() {
     let second = store_indexed(&store, &worded(2, 60, TITLE, TEXT)).await;
     let new = fingerprint(TITLE, TEXT);
     assert_eq!(find_similar(&store, &query(&new, 120)).await.expect("lookup").len(), 2);
-    store.delete_ticket(&first, "agent", at(100)).await.expect("deleted");
+    store.delete_ticket(&first, &"agent".into(), at(100)).await.expect("deleted");
     let found = find_similar(&store, &query(&new, 120)).await.expect("lookup");
     assert_eq!(found.iter().map(|s| s.ticket_id.as_str()).collect::<Vec<_>>(), [second.as_str()]);
-    assert_eq!(store.purge_tickets(at(90), false, "ops", at(100)).await.expect("purged"), 1);
+    assert_eq!(store.purge_tickets(at(90), false, &"ops".into(), at(100)).await.expect("purged"), 1);
     assert!(find_similar(&store, &query(&new, 120)).await.expect("lookup").is_empty());
 }
 
@@ -197,7 +197,7 @@ async fn measure(size: u32, file: bool, with_prints: bool) -> (std::time::Durati
             let (title, description) = filler(u64::from(n));
             let t = worded(10 + n, -i64::from(n % 4_300), &title, &description);
             let f = with_prints.then(|| fingerprint(&t.title, &t.description));
-            write(&t, &result(&t, "general", Category::General), f, "bench")
+            write(&t, &result(&t, "general", Category::General), f, &"bench".into())
         })
         .collect();
     let started = Instant::now();

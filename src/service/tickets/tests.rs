@@ -17,7 +17,7 @@ async fn updates_check_transitions_and_audit_what_changed() {
 
     let close =
         TicketPatch { status: Some(Status::Closed), title: Some("VPN down, fixed".into()), ..Default::default() };
-    let closed = tickets.update(&id, &close, "agent", at(10)).await.expect("closed");
+    let closed = tickets.update(&id, &close, &"agent".into(), at(10)).await.expect("closed");
     assert_eq!((closed.status, closed.title.as_str(), closed.updated_at), (Status::Closed, "VPN down, fixed", at(10)));
     assert_eq!(tickets.get(&id).await.expect("read").0, closed);
     let filter = AuditFilter { action: Some("ticket.updated".into()), ..Default::default() };
@@ -32,18 +32,18 @@ async fn updates_check_transitions_and_audit_what_changed() {
     );
 
     let unchanged = TicketPatch { status: Some(Status::Closed), ..Default::default() };
-    assert_eq!(tickets.update(&id, &unchanged, "agent", at(11)).await.expect("nothing to change"), closed);
+    assert_eq!(tickets.update(&id, &unchanged, &"agent".into(), at(11)).await.expect("nothing to change"), closed);
     let reopen = TicketPatch { status: Some(Status::InProgress), ..Default::default() };
-    let err = tickets.update(&id, &reopen, "agent", at(11)).await.expect_err("illegal");
+    let err = tickets.update(&id, &reopen, &"agent".into(), at(11)).await.expect_err("illegal");
     assert_eq!(
         (err.code(), err.to_string()),
         (ServiceErrorCode::FailedPrecondition, "a ticket cannot move from CLOSED to IN_PROGRESS".into())
     );
     let blank = TicketPatch { title: Some(" ".into()), ..Default::default() };
-    let err = tickets.update(&id, &blank, "agent", at(11)).await.expect_err("blank");
+    let err = tickets.update(&id, &blank, &"agent".into(), at(11)).await.expect_err("blank");
     assert_eq!(err.violations()[0].field, "title");
     let missing = parse_ticket_id("TKT-20261127-NOTHERE1").expect("an id");
-    let err = tickets.update(&missing, &blank, "agent", at(11)).await.expect_err("missing");
+    let err = tickets.update(&missing, &blank, &"agent".into(), at(11)).await.expect_err("missing");
     assert_eq!(
         (err.code(), err.to_string()),
         (ServiceErrorCode::NotFound, "ticket TKT-20261127-NOTHERE1 not found".into())

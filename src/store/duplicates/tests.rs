@@ -20,7 +20,7 @@ fn indexed(n: u32, minutes: i64, title: &str, description: &str) -> NewTriage {
     let mut t = numbered(n, at(minutes));
     (t.title, t.description) = (title.into(), description.into());
     let f = fingerprint(&t.title, &t.description);
-    write(&t, &result(&t, "network", Category::Technical), Some(f), "tester")
+    write(&t, &result(&t, "network", Category::Technical), Some(f), &"tester".into())
 }
 
 /// The distinct tickets whose band rows hold a key of `text`, created in the whole window.
@@ -75,10 +75,10 @@ async fn deleted_and_purged_tickets_take_their_rows_along() {
     store.record_triage(&indexed(2, 60, TITLE, TEXT), None).await.expect("stored");
     assert_eq!(tickets_sharing_keys(&store, TITLE, TEXT).await.len(), 2);
     let first = numbered(1, at(0)).ticket_id.to_string();
-    store.delete_ticket(&first, "agent", at(100)).await.expect("deleted");
+    store.delete_ticket(&first, &"agent".into(), at(100)).await.expect("deleted");
     assert_eq!(tickets_sharing_keys(&store, TITLE, TEXT).await, [numbered(2, at(60)).ticket_id.to_string()]);
     assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), BANDS as u64);
-    assert_eq!(store.purge_tickets(at(90), false, "ops", at(100)).await.expect("purged"), 1);
+    assert_eq!(store.purge_tickets(at(90), false, &"ops".into(), at(100)).await.expect("purged"), 1);
     assert_eq!(ticket_band::Entity::find().count(&store.db).await.expect("count"), 0);
     assert_eq!(ticket_fingerprint::Entity::find().count(&store.db).await.expect("count"), 0);
 }
@@ -88,7 +88,7 @@ async fn an_edited_text_is_indexed_by_its_new_words_and_an_unindexed_one_stays_s
     let store = Store::open_memory().await.expect("store");
     let stored = store.record_triage(&indexed(1, 0, TITLE, TEXT), None).await.expect("stored").ticket;
     let plain = numbered(2, at(0));
-    store.create_ticket(&plain, "agent").await.expect("created");
+    store.create_ticket(&plain, &"agent".into()).await.expect("created");
     let printer = "The printer on floor 3 jams on every page and shows paper error 42.";
     for ticket in [stored, plain.clone()] {
         let id = ticket.ticket_id.to_string();
@@ -96,7 +96,7 @@ async fn an_edited_text_is_indexed_by_its_new_words_and_an_unindexed_one_stays_s
             .update_ticket(&id, |current| {
                 let mut next = current.clone();
                 next.description = printer.into();
-                let record = crate::service::records::updated(current, &next, &["description"], "agent");
+                let record = crate::service::records::updated(current, &next, &["description"], &"agent".into());
                 let new_fingerprint = Some(fingerprint(&next.title, &next.description));
                 Ok::<_, StoreError>(Some(TicketChange { ticket: next, record, new_fingerprint }))
             })
