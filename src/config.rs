@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 mod check;
 mod load;
+pub mod security;
 pub mod values;
 
 pub use load::{CONFIG_FILE_VAR, ConfigError, ENV_VARS, OTHER_VARS, Source, load};
+pub use security::{AuditSettings, AuthSettings, JwtSettings, PrivacySettings, ReflectionAccess, TlsSettings};
 pub use values::{LogFormat, LogLevel, StoreType};
 
 use crate::{
@@ -110,6 +112,14 @@ pub struct Settings {
     pub duplicates: DuplicateSettings,
     /// The background sweep that escalates ageing tickets.
     pub escalation_sweep: SweepSettings,
+    /// Who may call.
+    pub auth: AuthSettings,
+    /// TLS on the gRPC port.
+    pub tls: TlsSettings,
+    /// Personal data encrypted at rest.
+    pub privacy: PrivacySettings,
+    /// The audit log's signing key.
+    pub audit: AuditSettings,
 }
 
 impl Default for Settings {
@@ -144,6 +154,10 @@ impl Default for Settings {
             models: ModelFiles::default(),
             duplicates: DuplicateSettings::default(),
             escalation_sweep: SweepSettings::default(),
+            auth: AuthSettings::default(),
+            tls: TlsSettings::default(),
+            privacy: PrivacySettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }

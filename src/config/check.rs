@@ -75,6 +75,23 @@ impl Settings {
         within("rules_poll_interval_ms", self.rules_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("audit_watch_poll_interval_ms", self.audit_watch_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("health_check_interval_ms", self.health_check_interval_ms, POLL_MS.0, POLL_MS.1)?;
+        if let Some(jwt) = &self.auth.jwt {
+            within("auth.jwt.leeway_secs", jwt.leeway_secs, 0, 3600)?;
+            if jwt.issuer.trim().is_empty() || jwt.audience.trim().is_empty() {
+                return Err(invalid("auth.jwt", "issuer and audience must not be empty"));
+            }
+        }
+        match (&self.tls.cert_file, &self.tls.key_file) {
+            (Some(_), None) => return Err(invalid("tls.key_file", "is required with tls.cert_file")),
+            (None, Some(_)) => return Err(invalid("tls.cert_file", "is required with tls.key_file")),
+            _ => {}
+        }
+        if self.tls.client_ca_file.is_some() && self.tls.cert_file.is_none() {
+            return Err(invalid("tls.client_ca_file", "needs tls.cert_file and tls.key_file (mTLS is TLS first)"));
+        }
+        if self.privacy.key_file.is_none() && !self.privacy.encrypted_metadata_keys.is_empty() {
+            return Err(invalid("privacy.encrypted_metadata_keys", "needs privacy.key_file"));
+        }
         Ok(())
     }
 }

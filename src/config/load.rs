@@ -38,6 +38,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("models.queue.path", "HELPDESK_QUEUE_MODEL"),
     ("escalation_sweep.enabled", "HELPDESK_ESCALATION_SWEEP_ENABLED"),
     ("escalation_sweep.interval_secs", "HELPDESK_ESCALATION_SWEEP_INTERVAL"),
+    ("auth.principals_file", "HELPDESK_AUTH_PRINCIPALS_FILE"),
+    ("auth.jwt.issuer", "HELPDESK_AUTH_JWT_ISSUER"),
+    ("auth.jwt.audience", "HELPDESK_AUTH_JWT_AUDIENCE"),
+    ("auth.jwt.public_key_file", "HELPDESK_AUTH_JWT_PUBLIC_KEY_FILE"),
+    ("auth.jwt.leeway_secs", "HELPDESK_AUTH_JWT_LEEWAY_SECS"),
+    ("auth.reflection", "HELPDESK_AUTH_REFLECTION"),
+    ("auth.allow_anonymous", "HELPDESK_AUTH_ALLOW_ANONYMOUS"),
+    ("tls.cert_file", "HELPDESK_TLS_CERT_FILE"),
+    ("tls.key_file", "HELPDESK_TLS_KEY_FILE"),
+    ("tls.client_ca_file", "HELPDESK_TLS_CLIENT_CA_FILE"),
+    ("privacy.key_file", "HELPDESK_PRIVACY_KEY_FILE"),
+    ("audit.signing_key_file", "HELPDESK_AUDIT_SIGNING_KEY_FILE"),
 ];
 
 /// The variable that names a config file when `--config` is not given.

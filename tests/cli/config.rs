@@ -39,6 +39,18 @@ fn sample(key: &str) -> (&'static str, Value) {
         "health_check_interval_ms" => ("750", json!(750)),
         "models.category.path" => ("/srv/models/category.json", json!("/srv/models/category.json")),
         "models.queue.path" => ("/srv/models/queue.json", json!("/srv/models/queue.json")),
+        "auth.principals_file" => ("/etc/helpdesk/principals.yaml", json!("/etc/helpdesk/principals.yaml")),
+        "auth.jwt.issuer" => ("https://idp.example.com", json!("https://idp.example.com")),
+        "auth.jwt.audience" => ("helpdesk", json!("helpdesk")),
+        "auth.jwt.public_key_file" => ("/etc/helpdesk/idp.pem", json!("/etc/helpdesk/idp.pem")),
+        "auth.jwt.leeway_secs" => ("30", json!(30)),
+        "auth.reflection" => ("authenticated", json!("authenticated")),
+        "auth.allow_anonymous" => ("true", json!(true)),
+        "tls.cert_file" => ("/etc/helpdesk/tls.crt", json!("/etc/helpdesk/tls.crt")),
+        "tls.key_file" => ("/etc/helpdesk/tls.key", json!("/etc/helpdesk/tls.key")),
+        "tls.client_ca_file" => ("/etc/helpdesk/clients-ca.crt", json!("/etc/helpdesk/clients-ca.crt")),
+        "privacy.key_file" => ("/etc/helpdesk/privacy.key", json!("/etc/helpdesk/privacy.key")),
+        "audit.signing_key_file" => ("/etc/helpdesk/audit.key", json!("/etc/helpdesk/audit.key")),
         other => panic!("config::ENV_VARS has {other}, which this test has no sample value for"),
     }
 }
@@ -70,15 +82,28 @@ fn at<'a>(shown: &'a Value, key: &str) -> &'a Value {
     key.split('.').fold(shown, |v, part| &v[part])
 }
 
+/// The variables a setting needs beside its own to be valid (the other required keys of its group).
+fn companions(key: &str) -> Vec<(&'static str, &'static str)> {
+    let group: &[&str] = match key {
+        k if k.starts_with("auth.jwt.") => &["auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.public_key_file"],
+        k if k.starts_with("tls.") => &["tls.cert_file", "tls.key_file"],
+        _ => &[],
+    };
+    let var = |k: &str| ENV_VARS.iter().find(|(key, _)| *key == k).map(|(_, v)| *v).expect("a variable");
+    group.iter().filter(|k| **k != key).map(|k| (var(k), sample(k).0)).collect()
+}
+
 #[test]
 fn every_environment_variable_overrides_its_key() {
     for (key, var) in ENV_VARS {
         let (text, expected) = sample(key);
-        let settings = config::load(None, vars(&[(var, text)])).unwrap_or_else(|e| panic!("{var}={text}: {e}"));
+        let mut set = companions(key);
+        set.push((var, text));
+        let settings = config::load(None, vars(&set)).unwrap_or_else(|e| panic!("{var}={text}: {e}"));
         let shown = serde_json::to_value(&settings).expect("settings serialise");
         assert_eq!(at(&shown, key), &expected, "{var}={text}");
         // The variable also wins over the file.
-        let settings = config::load(Some(&fixture("config.json")), vars(&[(var, text)])).expect("file + variable");
+        let settings = config::load(Some(&fixture("config.json")), vars(&set)).expect("file + variable");
         let shown = serde_json::to_value(&settings).expect("settings serialise");
         assert_eq!(at(&shown, key), &expected, "{var}={text} over config.json");
     }
