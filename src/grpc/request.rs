@@ -5,13 +5,16 @@ use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
 use super::{convert::from_timestamp, status::bad_field};
-use crate::{auth::Principal, domain::Actor, store::PageRequest};
+use crate::{
+    auth::{ANONYMOUS, Principal},
+    domain::Actor,
+    store::PageRequest,
+};
 
 /// Metadata key naming the person or service on whose behalf a call is made; the audit log keeps it
 /// as `on_behalf_of` in an entry's details, never as the actor.
 pub const ACTOR_HEADER: &str = "x-helpdesk-actor";
-/// The actor of calls made without authentication (a server with no `auth` configured).
-pub const ANONYMOUS: &str = "anonymous";
+
 /// Page size when a list request gives none.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 /// Largest page size; larger requests are served this many.
