@@ -2,7 +2,11 @@
 //! settings (the store, the triage engine, the service layer, the rules reloader, the escalation
 //! sweeper, the metrics endpoint and the gRPC server, on listeners bound at once), and
 //! [`Application::run_until_stopped`] runs it until a shutdown future completes. The tests build
-//! their servers with the same function.
+//! their servers with the same function. Who may call and over what is set up in [`security`]; what
+//! SIGHUP reloads, in [`reloads`].
+
+mod reloads;
+mod security;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -12,15 +16,19 @@ use tokio::{
     sync::watch,
 };
 
+use self::{reloads::Reloads, security::security};
 use crate::{
+    auth::{AuthError, Authenticator},
     config::{Settings, StoreType},
     grpc::{
+        auth::AuthLayer,
         health::{self, Health},
-        server::{ServeError, serve},
+        server::{ServeError, plain_incoming, serve},
+        tls::{Tls, TlsError},
     },
     metrics::{self, METRICS_PATH, PrometheusHandle},
-    reload::RulesReloader,
-    service::{EngineError, Services, engine_from_settings},
+    reload::{RulesReloader, principals::PrincipalsReloader},
+    service::{EngineError, Refusals, Services, engine_from_settings},
     store::{LockMode, Store, StoreError, StoreLock},
     sweeper::{Sweeper, SystemClock},
 };
@@ -49,6 +57,22 @@ pub enum StartError {
     /// The rules or a model file is invalid.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The principals file or the JWT key is invalid.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A TLS file is invalid.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// A non-loopback address without authentication.
+    #[error(
+        "refusing to serve {addr} without authentication: anyone who reaches it could call every RPC. Set \
+         auth.principals_file (HELPDESK_AUTH_PRINCIPALS_FILE) or auth.jwt, listen on a loopback address, or set \
+         auth.allow_anonymous = true (HELPDESK_AUTH_ALLOW_ANONYMOUS) to accept the risk"
+    )]
+    Unprotected {
+        /// The address.
+        addr: SocketAddr,
+    },
     /// A setting names something this build cannot do yet.
     #[error("{key}: {reason}")]
     Unsupported {
@@ -68,6 +92,8 @@ pub struct Application {
     store: Store,
     services: Services,
     reloader: Option<RulesReloader>,
+    authenticator: Arc<Authenticator>,
+    tls: Option<Arc<Tls>>,
     stop: watch::Sender<bool>,
     _lock: Option<StoreLock>,
 }
@@ -86,6 +112,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
         refuse_unsupported(&settings)?;
         let (listener, addr) = bind("listen_addr", settings.listen_addr).await?;
+        let security = security(&settings, addr)?;
         let metrics = match settings.metrics_addr {
             Some(at) => {
                 let (listener, bound) = bind("metrics_addr", at).await?;
@@ -109,7 +136,19 @@ impl Application {
         let (stop, stopping) = watch::channel(false);
         let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
         let reloader = settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine, store.clone()));
-        Ok(Application { settings, listener, addr, metrics, store, services, reloader, stop, _lock: lock })
+        Ok(Application {
+            settings,
+            listener,
+            addr,
+            metrics,
+            store,
+            services,
+            reloader,
+            authenticator: security.authenticator,
+            tls: security.tls,
+            stop,
+            _lock: lock,
+        })
     }
 
     /// Where the gRPC server listens.
@@ -134,7 +173,19 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let Application { settings, listener, addr, metrics, store, services, reloader, stop, _lock } = self;
+        let Application {
+            settings,
+            listener,
+            addr,
+            metrics,
+            store,
+            services,
+            reloader,
+            authenticator,
+            tls,
+            stop,
+            _lock,
+        } = self;
         let stopping = stop.subscribe();
         let (reporter, health_service) = tonic_health::server::health_reporter();
         let health = Health::new(reporter);
@@ -146,17 +197,29 @@ impl Application {
             stopping.clone(),
             interval(settings.health_check_interval_ms),
         ));
+        let poll = interval(settings.reload_poll_interval_ms);
         if let Some(reloader) = &reloader {
-            tokio::spawn(reloader.clone().watch_file(interval(settings.rules_poll_interval_ms), stopping.clone()));
+            tokio::spawn(reloader.clone().watch_file(poll, stopping.clone()));
+        }
+        let principals = settings
+            .auth
+            .principals_file
+            .as_deref()
+            .map(|path| PrincipalsReloader::new(path, authenticator.clone(), store.clone()));
+        if let Some(principals) = &principals {
+            tokio::spawn(principals.clone().watch_file(poll, stopping.clone()));
         }
         // Installed before anything is announced, so a SIGHUP sent once the server listens reloads
         // rather than ends the process (the default action).
+        let reloads = Reloads { rules: reloader, principals, tls: tls.clone(), store: store.clone() };
         match signal(SignalKind::hangup()) {
             Ok(hangup) => {
-                tokio::spawn(reload_on_hangup(hangup, reloader, stopping.clone()));
+                tokio::spawn(reloads.on_hangup(hangup, stopping.clone()));
             }
-            Err(e) => tracing::warn!(error = %e, "cannot watch SIGHUP; the rules reload on file change only"),
+            Err(e) => tracing::warn!(error = %e, "cannot watch SIGHUP; files reload on change only"),
         }
+        let refusals = if authenticator.enabled() { Refusals::spawn(store.clone()) } else { Refusals::disabled() };
+        let auth = AuthLayer::new(authenticator, refusals);
         let sweeper = settings.escalation_sweep.enabled.then(|| {
             let sweeper = Sweeper::new(
                 store.clone(),
@@ -185,7 +248,18 @@ impl Application {
                 stop.send_replace(true);
             }
         };
-        let served = serve(listener, &settings, services, health_service, stopping.clone(), signal);
+        let served = async {
+            match tls {
+                Some(tls) => {
+                    let incoming = tls.incoming(listener);
+                    serve(incoming, &settings, services, health_service, auth, stopping.clone(), signal).await
+                }
+                None => {
+                    let incoming = plain_incoming(listener);
+                    serve(incoming, &settings, services, health_service, auth, stopping.clone(), signal).await
+                }
+            }
+        };
         let grace = Duration::from_secs(settings.shutdown_grace_secs);
         let mut stopped = stopping.clone();
         let outcome = tokio::select! {
@@ -209,37 +283,12 @@ impl Application {
 /// Refuses the security settings whose part is not built yet, rather than ignoring them.
 fn refuse_unsupported(settings: &Settings) -> Result<(), StartError> {
     let pending = [
-        ("auth.principals_file", settings.auth.principals_file.is_some()),
-        ("auth.jwt", settings.auth.jwt.is_some()),
-        ("tls.cert_file", settings.tls.enabled()),
         ("privacy.key_file", settings.privacy.key_file.is_some()),
         ("audit.signing_key_file", settings.audit.signing_key_file.is_some()),
     ];
     match pending.into_iter().find(|(_, set)| *set) {
         Some((key, _)) => Err(StartError::Unsupported { key, reason: "not supported by this build yet" }),
         None => Ok(()),
-    }
-}
-
-/// Reloads the rules on every SIGHUP until `stopping` turns true.
-async fn reload_on_hangup(
-    mut hangup: tokio::signal::unix::Signal,
-    reloader: Option<RulesReloader>,
-    mut stopping: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            received = hangup.recv() => if received.is_none() { return },
-            _ = stopping.wait_for(|s| *s) => return,
-        }
-        match &reloader {
-            Some(reloader) => {
-                reloader.reload("SIGHUP").await;
-            }
-            None => {
-                tracing::info!("SIGHUP received; the built-in rules are in force (no rules_path), nothing to reload")
-            }
-        }
     }
 }
 

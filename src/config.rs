@@ -86,8 +86,8 @@ pub struct Settings {
     pub metrics_addr: Option<SocketAddr>,
     /// Routing rules file; the built-in rules when absent.
     pub rules_path: Option<PathBuf>,
-    /// Milliseconds between looks at the rules file for changes.
-    pub rules_poll_interval_ms: u64,
+    /// Milliseconds between looks at the rules and principals files for changes.
+    pub reload_poll_interval_ms: u64,
     /// Milliseconds between a watcher's looks for audit entries written by other instances.
     pub audit_watch_poll_interval_ms: u64,
     /// Milliseconds between database health checks.
@@ -141,7 +141,7 @@ impl Default for Settings {
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             metrics_addr: None,
             rules_path: None,
-            rules_poll_interval_ms: 2_000,
+            reload_poll_interval_ms: 2_000,
             audit_watch_poll_interval_ms: 500,
             health_check_interval_ms: 2_000,
             score_weights: ScoreWeights::default(),

@@ -1,7 +1,9 @@
 //! Hot reload of the routing rules: on SIGHUP and when the rules file changes, the file is loaded
 //! and checked again; a good one is put in force (cached results of the old rules are never served,
 //! their keys name the old version), a bad one is refused and the rules in force stay. Each reload
-//! and each refusal is an audit entry.
+//! and each refusal is an audit entry. The principals file reloads the same way ([`principals`]).
+
+pub mod principals;
 
 use std::{
     path::{Path, PathBuf},
@@ -19,9 +21,6 @@ use crate::{
     store::Store,
     triage::{RuleSet, TriageEngine},
 };
-
-/// How often the rules file is looked at for changes.
-pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Actor named in the audit entries of reloads.
 pub const RELOAD_ACTOR: &str = "system:rules-reload";

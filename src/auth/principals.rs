@@ -144,7 +144,9 @@ impl Principals {
                     principals.certs.insert(cert, grant);
                 }
                 _ => {
-                    return Err(format!("principals[{i}] ({name:?}): give exactly one of token_sha256 and client_cert"));
+                    return Err(format!(
+                        "principals[{i}] ({name:?}): give exactly one of token_sha256 and client_cert"
+                    ));
                 }
             }
             principals.names.push(name);

@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 
 use super::{
     audit::AuditCommand, backup::BackupArgs, config::ConfigCommand, eval::EvalArgs, health::HealthArgs,
-    purge::PurgeArgs, restore::RestoreArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs, train::TrainArgs,
-    triage::TriageArgs,
+    purge::PurgeArgs, restore::RestoreArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs,
+    token::TokenCommand, train::TrainArgs, triage::TriageArgs,
 };
 
 /// helpdesk: triage helpdesk tickets (gRPC server and command line).
@@ -63,6 +63,9 @@ TicketStoreService.GetStats. Exit status 0, or 2 when the store cannot be opened
     /// Check, try and backtest routing rules files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Make bearer tokens for the principals file.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Train a text classifier (category, queue, ...) on labelled past tickets and write a model file.
     Train(TrainArgs),
     /// Evaluate a model file on labelled tickets: accuracy, macro-F1, per-label table, confusion

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use super::{
-    CliError, Command, audit, backup, config, eval, health, migrate, purge, restore, rules, serve, stats, train, triage,
+    CliError, Command, audit, backup, config, eval, health, migrate, purge, restore, rules, serve, stats, token, train,
+    triage,
 };
 use crate::config::Settings;
 
@@ -21,6 +22,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
         Command::Audit(command) => audit::run(command, &settings).await,
         Command::Config(command) => config::run(command, &settings),
         Command::Rules(command) => rules::run(command, &settings).await,
+        Command::Token(command) => token::run(command),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
     }

@@ -15,7 +15,7 @@ Serves helpdesk.v1.TriageService, BatchTriageService, TicketStoreService and Aud
 grpc.health.v1.Health and server reflection. The store is opened and migrated first (embedded SQLite
 under store_path by default, created when missing). SIGINT or SIGTERM starts a graceful shutdown:
 health turns NOT_SERVING and in-flight calls get shutdown_grace_secs to finish. SIGHUP, or a change to
-the rules_path file (looked at every rules_poll_interval_ms), reloads the routing rules: a valid file is
+the rules_path file (looked at every reload_poll_interval_ms), reloads the routing rules: a valid file is
 put in force, an invalid one is refused (the rules in force stay); either way an audit entry records
 it. Every escalation_sweep.interval_secs the escalation sweep escalates tickets left open past
 escalation_threshold_hours (one instance sweeps at a time when several share a database). When

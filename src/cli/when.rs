@@ -25,6 +25,13 @@ pub fn parse_when(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
         .ok_or_else(|| format!("{value:?} reaches back too far"))
 }
 
+/// `value` as an age (`90d`, `12h`, `1w 2d`).
+pub fn parse_age(value: &str) -> Result<TimeDelta, String> {
+    let age = humantime::parse_duration(value.trim())
+        .map_err(|e| format!("{value:?} is not an age such as 90d, 12h or 2w ({e})"))?;
+    TimeDelta::from_std(age).map_err(|_| format!("{value:?} is too long"))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

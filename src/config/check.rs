@@ -72,7 +72,7 @@ impl Settings {
         within("request_timeout_secs", self.request_timeout_secs, 1, MAX_REQUEST_TIMEOUT_SECS)?;
         within("shutdown_grace_secs", self.shutdown_grace_secs, 0, MAX_SHUTDOWN_GRACE_SECS)?;
         within("max_concurrent_requests_per_connection", self.max_concurrent_requests_per_connection, 1, 100_000)?;
-        within("rules_poll_interval_ms", self.rules_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
+        within("reload_poll_interval_ms", self.reload_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("audit_watch_poll_interval_ms", self.audit_watch_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("health_check_interval_ms", self.health_check_interval_ms, POLL_MS.0, POLL_MS.1)?;
         if let Some(jwt) = &self.auth.jwt {

@@ -31,7 +31,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("listen_addr", "HELPDESK_LISTEN_ADDR"),
     ("metrics_addr", "HELPDESK_METRICS_ADDR"),
     ("rules_path", "HELPDESK_RULES_PATH"),
-    ("rules_poll_interval_ms", "HELPDESK_RULES_POLL_INTERVAL_MS"),
+    ("reload_poll_interval_ms", "HELPDESK_RELOAD_POLL_INTERVAL_MS"),
     ("audit_watch_poll_interval_ms", "HELPDESK_AUDIT_WATCH_POLL_INTERVAL_MS"),
     ("health_check_interval_ms", "HELPDESK_HEALTH_CHECK_INTERVAL_MS"),
     ("models.category.path", "HELPDESK_CATEGORY_MODEL"),

@@ -30,6 +30,22 @@ pub enum AuditAction {
     RulesReloaded,
     /// A changed rules file was refused; the rules in force stayed.
     RulesReloadFailed,
+    /// A candidate rules file was tried on one ticket (TestRules).
+    RulesTested,
+    /// A candidate rules file was replayed over stored tickets (BacktestRules).
+    RulesBacktested,
+    /// The audit chain was verified.
+    AuditVerified,
+    /// A call was refused: no, an unknown or an expired credential, or a missing scope.
+    AuthRefused,
+    /// A new principals file was put in force.
+    PrincipalsReloaded,
+    /// A changed principals file was refused; the principals in force stayed.
+    PrincipalsReloadFailed,
+    /// New TLS certificates were put in force.
+    TlsReloaded,
+    /// New TLS certificates were refused; the ones in force stayed.
+    TlsReloadFailed,
 }
 
 impl AuditAction {
@@ -46,6 +62,14 @@ impl AuditAction {
             AuditAction::AuditPurged => "audit.purged",
             AuditAction::RulesReloaded => "rules.reloaded",
             AuditAction::RulesReloadFailed => "rules.reload_failed",
+            AuditAction::RulesTested => "rules.tested",
+            AuditAction::RulesBacktested => "rules.backtested",
+            AuditAction::AuditVerified => "audit.verified",
+            AuditAction::AuthRefused => "auth.refused",
+            AuditAction::PrincipalsReloaded => "auth.principals_reloaded",
+            AuditAction::PrincipalsReloadFailed => "auth.principals_reload_failed",
+            AuditAction::TlsReloaded => "tls.reloaded",
+            AuditAction::TlsReloadFailed => "tls.reload_failed",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The thin gRPC layer: one file per service, conversions, status mapping, health and the server.
 
 pub mod audit_api;
+pub mod auth;
 pub mod batch_api;
 pub mod convert;
 pub mod health;
@@ -8,5 +9,6 @@ pub mod request;
 pub mod server;
 pub mod status;
 pub mod ticket_api;
+pub mod tls;
 pub mod triage_api;
 pub mod update_mask;

@@ -1,15 +1,22 @@
 //! The gRPC router: the four services over the service layer, standard health and reflection,
-//! limits, and a layer that counts and times every call; served on a bound listener until a
-//! shutdown future completes.
+//! limits, a layer that counts and times every call and one that decides who may make it; served on
+//! accepted connections (plain TCP, or TLS) until a shutdown future completes.
 
 use std::{future::Future, time::Duration};
 
-use tokio::{net::TcpListener, sync::watch};
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::{TcpListener, TcpStream},
+    sync::watch,
+};
+use tokio_stream::{Stream, wrappers::TcpListenerStream};
+use tonic::transport::{Server, server::Connected};
 use tonic_health::pb::health_server::{Health as HealthCheck, HealthServer};
 
-use super::{audit_api::AuditApi, batch_api::BatchApi, health::SERVICES, ticket_api::TicketApi, triage_api::TriageApi};
+use super::{
+    audit_api::AuditApi, auth::AuthLayer, batch_api::BatchApi, health::SERVICES, ticket_api::TicketApi,
+    triage_api::TriageApi,
+};
 use crate::{
     config::Settings,
     metrics::RpcMetricsLayer,
@@ -43,27 +50,37 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
     SERVICES.iter().fold(builder, |b, name| b.with_service_name(*name))
 }
 
-/// Serves every service on `listener` until `shutdown` completes; streams end when `stopping` turns
-/// true. Accepted connections get `TCP_NODELAY`, so small answers are not held back.
-pub async fn serve(
-    listener: TcpListener,
-    settings: &Settings,
-    services: Services,
-    health: HealthServer<impl HealthCheck>,
-    stopping: watch::Receiver<bool>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let reflection_v1 = reflection_builder().build_v1()?;
-    let reflection_v1alpha = reflection_builder().build_v1alpha()?;
-    let max = settings.max_message_bytes;
-    let incoming = TcpListenerStream::new(listener);
-    let incoming = tokio_stream::StreamExt::map(incoming, |accepted| {
+/// The plain TCP connections `listener` accepts, with `TCP_NODELAY`, so small answers are not held
+/// back.
+pub fn plain_incoming(listener: TcpListener) -> impl Stream<Item = Result<TcpStream, std::io::Error>> {
+    tokio_stream::StreamExt::map(TcpListenerStream::new(listener), |accepted| {
         accepted.inspect(|stream| {
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
             }
         })
-    });
+    })
+}
+
+/// Serves every service on the `incoming` connections until `shutdown` completes; streams end when
+/// `stopping` turns true; `auth` decides every call.
+#[allow(clippy::too_many_arguments)]
+pub async fn serve<IO, IE>(
+    incoming: impl Stream<Item = Result<IO, IE>>,
+    settings: &Settings,
+    services: Services,
+    health: HealthServer<impl HealthCheck>,
+    auth: AuthLayer,
+    stopping: watch::Receiver<bool>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError>
+where
+    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let reflection_v1 = reflection_builder().build_v1()?;
+    let reflection_v1alpha = reflection_builder().build_v1alpha()?;
+    let max = settings.max_message_bytes;
     Server::builder()
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.max_concurrent_requests_per_connection)
@@ -73,6 +90,7 @@ pub async fn serve(
             |request| tracing::info_span!("rpc", method = %request.uri().path(), ticket_id = tracing::field::Empty),
         )
         .layer(RpcMetricsLayer)
+        .layer(auth)
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

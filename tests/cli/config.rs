@@ -34,7 +34,7 @@ fn sample(key: &str) -> (&'static str, Value) {
         "listen_addr" => ("0.0.0.0:6000", json!("0.0.0.0:6000")),
         "metrics_addr" => ("0.0.0.0:9464", json!("0.0.0.0:9464")),
         "rules_path" => ("/etc/helpdesk/rules.yaml", json!("/etc/helpdesk/rules.yaml")),
-        "rules_poll_interval_ms" => ("250", json!(250)),
+        "reload_poll_interval_ms" => ("250", json!(250)),
         "audit_watch_poll_interval_ms" => ("100", json!(100)),
         "health_check_interval_ms" => ("750", json!(750)),
         "models.category.path" => ("/srv/models/category.json", json!("/srv/models/category.json")),

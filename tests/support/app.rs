@@ -10,7 +10,7 @@ use helpdesk_ai::{
     store::Store,
 };
 use helpdesk_client::{
-    HelpdeskClient,
+    HelpdeskClient, Transport,
     proto::{AuditServiceClient, BatchTriageServiceClient, TicketStoreServiceClient, TriageServiceClient},
 };
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -26,10 +26,10 @@ pub struct TestApp {
     pub channel: Channel,
     pub store: Store,
     pub client: HelpdeskClient,
-    pub triage: TriageServiceClient<Channel>,
-    pub batch: BatchTriageServiceClient<Channel>,
-    pub tickets: TicketStoreServiceClient<Channel>,
-    pub audit: AuditServiceClient<Channel>,
+    pub triage: TriageServiceClient<Transport>,
+    pub batch: BatchTriageServiceClient<Transport>,
+    pub tickets: TicketStoreServiceClient<Transport>,
+    pub audit: AuditServiceClient<Transport>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,

@@ -9,7 +9,7 @@ use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus,
 
 use crate::{
     audit::AuditStream,
-    connect::{DEFAULT_CONNECT_TIMEOUT, connect},
+    connect::{BearerToken, ConnectError, ConnectOptions, Transport, connect_with},
     error::ClientError,
     proto::{self, AuditServiceClient, BatchTriageServiceClient, TicketStoreServiceClient, TriageServiceClient},
     rules::{BacktestOptions, RulesText},
@@ -41,15 +41,15 @@ pub fn new_ticket(title: &str, description: &str, requester_email: &str) -> prot
 #[derive(Debug, Clone)]
 pub struct HelpdeskClient {
     /// `helpdesk.v1.TriageService`.
-    pub triage_service: TriageServiceClient<Channel>,
+    pub triage_service: TriageServiceClient<Transport>,
     /// `helpdesk.v1.BatchTriageService`.
-    pub batch_service: BatchTriageServiceClient<Channel>,
+    pub batch_service: BatchTriageServiceClient<Transport>,
     /// `helpdesk.v1.TicketStoreService`.
-    pub ticket_service: TicketStoreServiceClient<Channel>,
+    pub ticket_service: TicketStoreServiceClient<Transport>,
     /// `helpdesk.v1.AuditService`.
-    pub audit_service: AuditServiceClient<Channel>,
+    pub audit_service: AuditServiceClient<Transport>,
     /// `grpc.health.v1.Health`.
-    pub health_service: HealthClient<Channel>,
+    pub health_service: HealthClient<Transport>,
 }
 
 type Result<T> = std::result::Result<T, ClientError>;
@@ -59,24 +59,38 @@ fn timestamp(at: SystemTime) -> prost_types::Timestamp {
 }
 
 impl HelpdeskClient {
-    /// Connects to `target` (such as `http://127.0.0.1:50051`) within [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Connects to `target` (such as `http://127.0.0.1:50051`) with the defaults and the token of
+    /// `HELPDESK_TOKEN`, when set ([`ConnectOptions::from_env`]).
     pub async fn connect(target: &str) -> Result<Self> {
-        HelpdeskClient::connect_within(target, DEFAULT_CONNECT_TIMEOUT).await
+        HelpdeskClient::connect_with(target, &ConnectOptions::from_env()).await
     }
 
-    /// Connects to `target` within `timeout`.
+    /// Connects to `target` within `timeout`, with the token of `HELPDESK_TOKEN` when set.
     pub async fn connect_within(target: &str, timeout: Duration) -> Result<Self> {
-        Ok(HelpdeskClient::over(connect(target, timeout).await?))
+        HelpdeskClient::connect_with(target, &ConnectOptions { timeout, ..ConnectOptions::from_env() }).await
     }
 
-    /// Clients over an existing channel.
+    /// Connects to `target` as `options` say: TLS, a client certificate, a bearer token.
+    pub async fn connect_with(target: &str, options: &ConnectOptions) -> Result<Self> {
+        let token = BearerToken::new(options.token.as_deref())
+            .map_err(|reason| ConnectError { target: target.to_owned(), reason })?;
+        Ok(HelpdeskClient::with_token(connect_with(target, options).await?, token))
+    }
+
+    /// Clients over an existing channel, sending no token.
     pub fn over(channel: Channel) -> Self {
+        HelpdeskClient::with_token(channel, BearerToken::default())
+    }
+
+    /// Clients over an existing channel, sending `token` with every call.
+    pub fn with_token(channel: Channel, token: BearerToken) -> Self {
+        let transport = Transport::new(channel, token);
         HelpdeskClient {
-            triage_service: TriageServiceClient::new(channel.clone()),
-            batch_service: BatchTriageServiceClient::new(channel.clone()),
-            ticket_service: TicketStoreServiceClient::new(channel.clone()),
-            audit_service: AuditServiceClient::new(channel.clone()),
-            health_service: HealthClient::new(channel),
+            triage_service: TriageServiceClient::new(transport.clone()),
+            batch_service: BatchTriageServiceClient::new(transport.clone()),
+            ticket_service: TicketStoreServiceClient::new(transport.clone()),
+            audit_service: AuditServiceClient::new(transport.clone()),
+            health_service: HealthClient::new(transport),
         }
     }
 

@@ -16,7 +16,7 @@
 //!
 //! # Layout
 //! - [`proto`]: the messages and generated clients of `helpdesk.v1` (@generated).
-//! - [`connect`](mod@connect): one channel to a server, with a connect timeout.
+//! - [`connect`](mod@connect): one channel to a server: a connect timeout, TLS and mTLS, a bearer token.
 //! - [`HelpdeskClient`]: a typed wrapper with one method per operation, paging and streams included.
 //! - [`ClientError`]: a failed connection or call, with the field violations of a refused request.
 
@@ -28,7 +28,10 @@ mod rules;
 
 pub use audit::AuditStream;
 pub use client::{HelpdeskClient, TriageOptions, new_ticket};
-pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT, connect, target_url};
+pub use connect::{
+    BearerToken, ConnectError, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, TOKEN_VAR, TlsOptions, Transport, connect,
+    connect_with, target_url,
+};
 pub use error::{ClientError, FieldViolation};
 pub use rules::{BacktestOptions, RulesText};
 pub use tonic_health::pb::health_check_response::ServingStatus;

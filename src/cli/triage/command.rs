@@ -20,7 +20,7 @@ use super::{
     report::Report,
     text_input::read_text,
 };
-use crate::{cli::CliError, config::Settings};
+use crate::{cli::CliError, cli::connection::ConnectionArgs, config::Settings};
 
 /// Arguments of `helpdesk triage`.
 #[derive(Debug, Clone, Args)]
@@ -61,6 +61,9 @@ pub struct TriageArgs {
     /// e.g. http://127.0.0.1:50051.
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    /// Token and TLS for --server.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// How the input is written.
@@ -89,7 +92,7 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
 
     let triage = match &args.server {
         None => Triage::Local(LocalTriage::open(settings, args.store).await?),
-        Some(url) => Triage::Remote(RemoteTriage::connect(url).await?),
+        Some(url) => Triage::Remote(RemoteTriage::connect(url, &args.connection).await?),
     };
     let output = name_of(&args.output, "standard output");
     let write_error = |source: io::Error| CliError::Output { path: output.clone(), source };

@@ -1,6 +1,6 @@
 //! `helpdesk triage --server URL`: the records go to a running server through the StreamTriage RPC,
 //! and the outcomes are written in input order whatever order they come back in. The server's audit
-//! log names the actor `cli`.
+//! log names the principal of the token (or client certificate) as the actor.
 
 use std::{
     collections::BTreeMap,
@@ -8,9 +8,9 @@ use std::{
     time::Duration,
 };
 
-use helpdesk_client::{connect, target_url};
+use helpdesk_client::{BearerToken, Transport, connect_with, target_url};
 use tokio_stream::StreamExt;
-use tonic::{Request, transport::Channel};
+use tonic::Request;
 
 use super::{
     proto_result::result_from_proto,
@@ -18,9 +18,9 @@ use super::{
     report::{Outcome, Report},
 };
 use crate::{
-    cli::CliError,
+    cli::{CliError, connection::ConnectionArgs},
     domain::{FieldViolation, Limits, validate_draft},
-    grpc::{convert::draft_to_proto, request::ACTOR_HEADER},
+    grpc::convert::draft_to_proto,
     proto::{
         StreamTriageRequest, TriageOutcome, batch_triage_service_client::BatchTriageServiceClient,
         triage_outcome::Outcome as Answer,
@@ -32,7 +32,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to a server's BatchTriageService.
 pub struct RemoteTriage {
-    client: BatchTriageServiceClient<Channel>,
+    client: BatchTriageServiceClient<Transport>,
     url: String,
 }
 
@@ -44,10 +44,13 @@ enum Slot {
 
 impl RemoteTriage {
     /// Connects to the server at `url` (such as `http://127.0.0.1:50051`; `http://` is assumed when
-    /// no scheme is given).
-    pub async fn connect(url: &str) -> Result<Self, CliError> {
-        let channel = connect(url, CONNECT_TIMEOUT).await.map_err(|e| CliError::Setup(e.to_string()))?;
-        Ok(RemoteTriage { client: BatchTriageServiceClient::new(channel), url: target_url(url) })
+    /// no scheme is given) with the token and TLS of `connection`.
+    pub async fn connect(url: &str, connection: &ConnectionArgs) -> Result<Self, CliError> {
+        let options = connection.options(CONNECT_TIMEOUT)?;
+        let token = BearerToken::new(options.token.as_deref()).map_err(CliError::Setup)?;
+        let channel = connect_with(url, &options).await.map_err(|e| CliError::Setup(e.to_string()))?;
+        let client = BatchTriageServiceClient::new(Transport::new(channel, token));
+        Ok(RemoteTriage { client, url: target_url(url) })
     }
 
     /// Sends every readable record, writes every outcome in record order. Records that could not be
@@ -89,8 +92,7 @@ impl RemoteTriage {
         }));
         let mut answers: BTreeMap<usize, Outcome> = BTreeMap::new();
         let mut next = 0;
-        let mut request = Request::new(requests);
-        request.metadata_mut().insert(ACTOR_HEADER, tonic::metadata::MetadataValue::from_static("cli"));
+        let request = Request::new(requests);
         let ended = match self.client.stream_triage(request).await {
             Err(status) => Some(format!("the server refused the stream: {:?}: {}", status.code(), status.message())),
             Ok(response) => {
