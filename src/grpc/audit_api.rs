@@ -101,9 +101,10 @@ impl AuditService for AuditApi {
 
     async fn verify_audit_chain(
         &self,
-        _request: Request<proto::VerifyAuditChainRequest>,
+        request: Request<proto::VerifyAuditChainRequest>,
     ) -> Result<Response<proto::VerifyAuditChainResponse>, Status> {
-        let report = self.services.audit.verify().await.map_err(to_status)?;
+        let actor = actor(&request);
+        let report = self.services.audit.verify(&actor, Utc::now()).await.map_err(to_status)?;
         Ok(Response::new(proto::VerifyAuditChainResponse {
             valid: report.valid,
             entries_checked: report.entries_checked,

@@ -77,10 +77,11 @@ impl TriageService for TriageApi {
     }
 
     async fn test_rules(&self, request: Request<TestRulesRequest>) -> Result<Response<TestRulesResponse>, Status> {
+        let actor = actor(&request);
         let message = request.into_inner();
         let candidate = candidate_from_proto(message.rules)?;
         let draft = draft(message.ticket)?;
-        let trial = self.services.rules.test(candidate, draft, Utc::now()).await.map_err(to_status)?;
+        let trial = self.services.rules.test(candidate, draft, &actor, Utc::now()).await.map_err(to_status)?;
         Ok(Response::new(trial_to_proto(&trial)))
     }
 
@@ -88,6 +89,7 @@ impl TriageService for TriageApi {
         &self,
         request: Request<BacktestRulesRequest>,
     ) -> Result<Response<BacktestRulesResponse>, Status> {
+        let actor = actor(&request);
         let m = request.into_inner();
         let candidate = candidate_from_proto(m.rules)?;
         let window = BacktestRequest {
@@ -96,7 +98,7 @@ impl TriageService for TriageApi {
             limit: m.limit,
             max_examples: m.max_examples,
         };
-        let (report, findings) = self.services.rules.backtest(candidate, window).await.map_err(to_status)?;
+        let (report, findings) = self.services.rules.backtest(candidate, window, &actor).await.map_err(to_status)?;
         Ok(Response::new(backtest_to_proto(report, &findings)))
     }
 }

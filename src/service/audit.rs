@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
-use super::error::ServiceError;
+use super::{error::ServiceError, records};
 use crate::{
     domain::{Actor, AuditEntry},
     store::{AuditFilter, ChainReport, Page, PageRequest, Store},
@@ -110,9 +110,12 @@ impl Audit {
         Ok(self.store.purge_audit(before, force, actor, now).await?)
     }
 
-    /// Checks the hash chain and names the first broken entry.
-    pub async fn verify(&self) -> Result<ChainReport, ServiceError> {
-        Ok(self.store.verify_audit().await?)
+    /// Checks the hash chain and names the first broken entry; the verification is itself an audit
+    /// entry (`audit.verified`, with its outcome).
+    pub async fn verify(&self, actor: &Actor, now: DateTime<Utc>) -> Result<ChainReport, ServiceError> {
+        let report = self.store.verify_audit().await?;
+        self.store.record_audit(records::verified(&report, actor, now)).await?;
+        Ok(report)
     }
 }
 

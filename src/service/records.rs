@@ -1,11 +1,13 @@
 //! The audit records of the service's own decisions: what a triage decided, which fields an update
 //! changed. The store appends them as given.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::{
     domain::{Actor, AuditAction, AuditRecord, Ticket},
-    triage::TriageResult,
+    store::ChainReport,
+    triage::{TriageResult, backtest::BacktestReport},
 };
 
 /// The `ticket.triaged` record of a result.
@@ -28,6 +30,34 @@ pub fn updated(before: &Ticket, after: &Ticket, changed: &[&str], actor: &Actor)
     let details =
         json!({ "fields": changed, "old_status": before.status.as_str(), "new_status": after.status.as_str() });
     AuditRecord::new(AuditAction::TicketUpdated, actor, after.updated_at, details).for_ticket(after.ticket_id.as_str())
+}
+
+/// The `audit.verified` record of a chain verification.
+pub fn verified(report: &ChainReport, actor: &Actor, at: DateTime<Utc>) -> AuditRecord {
+    let details = json!({
+        "valid": report.valid,
+        "entries_checked": report.entries_checked,
+        "first_broken_sequence": report.first_broken_sequence,
+        "reason": report.reason,
+    });
+    AuditRecord::new(AuditAction::AuditVerified, actor, at, details)
+}
+
+/// The `rules.tested` record of a candidate tried on one ticket.
+pub fn rules_tested(candidate_version: &str, changed: bool, actor: &Actor, at: DateTime<Utc>) -> AuditRecord {
+    let details = json!({ "candidate_version": candidate_version, "changed": changed });
+    AuditRecord::new(AuditAction::RulesTested, actor, at, details)
+}
+
+/// The `rules.backtested` record of a candidate replayed over stored tickets.
+pub fn rules_backtested(report: &BacktestReport, actor: &Actor, at: DateTime<Utc>) -> AuditRecord {
+    let details = json!({
+        "candidate_version": report.candidate_version,
+        "current_version": report.current_version,
+        "replayed": report.replayed,
+        "changed": report.changed,
+    });
+    AuditRecord::new(AuditAction::RulesBacktested, actor, at, details)
 }
 
 /// Names of the fields whose values differ between two versions of a ticket.

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{error::ServiceError, intake::Intake};
+use super::{error::ServiceError, intake::Intake, records};
 use crate::{
-    domain::{TicketDraft, validate_draft},
+    domain::{Actor, TicketDraft, validate_draft},
     triage::{
         RuleSet, RulesFormat, TriageResult,
         backtest::{BacktestReport, backtest},
@@ -98,6 +98,7 @@ impl Rules {
         &self,
         candidate: Candidate,
         draft: TicketDraft,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<TrialOutcome, ServiceError> {
         let (rules, findings) = loaded(candidate).await?;
@@ -108,7 +109,10 @@ impl Rules {
         let trial = current.with_rules(Arc::new(rules));
         let before = current.triage_with(&ticket, &similar, now);
         let after = trial.triage_with(&ticket, &similar, now);
-        Ok(TrialOutcome { changed: before.decision_differs(&after), candidate: after, current: before, findings })
+        let changed = before.decision_differs(&after);
+        let record = records::rules_tested(&after.rules_version, changed, actor, now);
+        self.intake.store().record_audit(record).await?;
+        Ok(TrialOutcome { changed, candidate: after, current: before, findings })
     }
 
     /// Replays stored tickets under the candidate and under the rules in force.
@@ -116,6 +120,7 @@ impl Rules {
         &self,
         candidate: Candidate,
         request: BacktestRequest,
+        actor: &Actor,
     ) -> Result<(BacktestReport, Vec<Finding>), ServiceError> {
         let limit = bounded("limit", request.limit, DEFAULT_REPLAY, MAX_REPLAY)?;
         let examples = bounded("max_examples", request.max_examples, DEFAULT_EXAMPLES, MAX_EXAMPLES)?;
@@ -128,6 +133,7 @@ impl Rules {
             backtest(&current, &trial, &tickets, examples as usize)
         })
         .await?;
+        store.record_audit(records::rules_backtested(&report, actor, Utc::now())).await?;
         Ok((report, findings))
     }
 }
