@@ -111,8 +111,9 @@ impl Application {
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
         refuse_unsupported(&settings)?;
+        // Checked before anything is bound: an unprotected public address is refused as configured.
+        let security = security(&settings, settings.listen_addr)?;
         let (listener, addr) = bind("listen_addr", settings.listen_addr).await?;
-        let security = security(&settings, addr)?;
         let metrics = match settings.metrics_addr {
             Some(at) => {
                 let (listener, bound) = bind("metrics_addr", at).await?;

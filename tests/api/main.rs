@@ -6,6 +6,7 @@
 mod support;
 
 mod audit;
+mod auth;
 mod batch;
 mod client;
 mod duplicates;
@@ -14,4 +15,5 @@ mod properties;
 mod rules;
 mod sweeper;
 mod tickets;
+mod tls;
 mod triage;

@@ -12,6 +12,7 @@ mod metrics;
 mod operations;
 mod postgres;
 mod rules;
+mod security;
 mod serve;
 mod train;
 mod triage;

@@ -10,7 +10,7 @@ use helpdesk_ai::{
     store::Store,
 };
 use helpdesk_client::{
-    HelpdeskClient, Transport,
+    BearerToken, ConnectOptions, HelpdeskClient, Transport, connect_with,
     proto::{AuditServiceClient, BatchTriageServiceClient, TicketStoreServiceClient, TriageServiceClient},
 };
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -64,6 +64,11 @@ pub async fn spawn_on_file(dir: &Path) -> TestApp {
 /// A server with the given settings (built as `helpdesk serve` builds it); `dir` is kept alive as
 /// long as the app.
 pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
+    spawn_connected(settings, dir, ConnectOptions::default()).await
+}
+
+/// A server with the given settings, its clients connected as `options` say (TLS, a token).
+pub async fn spawn_connected(settings: Settings, dir: Option<tempfile::TempDir>, options: ConnectOptions) -> TestApp {
     let app = Application::build(settings).await.expect("the application builds");
     let (addr, metrics, store) = (app.local_addr(), app.metrics_addr(), app.store().clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -74,8 +79,10 @@ pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> T
         .await
         .expect("server runs");
     });
-    let channel = Channel::from_shared(format!("http://{addr}")).expect("uri").connect().await.expect("connects");
-    let client = HelpdeskClient::over(channel.clone());
+    let scheme = if options.tls.is_some() { "https" } else { "http" };
+    let channel = connect_with(&format!("{scheme}://{addr}"), &options).await.expect("connects");
+    let token = BearerToken::new(options.token.as_deref()).expect("a token that travels in a header");
+    let client = HelpdeskClient::with_token(channel.clone(), token);
     TestApp {
         addr,
         metrics,
@@ -132,4 +139,17 @@ pub async fn triage(app: &mut TestApp, ticket: proto::Ticket) -> proto::TriageTi
         .await
         .expect("triage succeeds")
         .into_inner()
+}
+
+/// A file under `tests/fixtures/keys`.
+pub fn key_fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys").join(name)
+}
+
+/// TLS options trusting the test CA, with the client certificate `client` (`client-ops`, ...) if any.
+pub fn test_tls(client: Option<&str>) -> helpdesk_client::TlsOptions {
+    let cert = client.map(|c| key_fixture(&format!("{c}.crt")));
+    let key = client.map(|c| key_fixture(&format!("{c}.key")));
+    helpdesk_client::TlsOptions::from_files(Some(&key_fixture("ca.crt")), cert.as_deref(), key.as_deref())
+        .expect("the test certificates")
 }

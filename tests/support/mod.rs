@@ -10,7 +10,8 @@ pub mod binary;
 pub mod server;
 
 pub use app::{
-    TestApp, settings, spawn_app, spawn_app_on, spawn_on_file, spawn_with, ticket, triage, violation_fields,
+    TestApp, key_fixture, settings, spawn_app, spawn_app_on, spawn_connected, spawn_on_file, spawn_with, test_tls,
+    ticket, triage, violation_fields,
 };
 pub use backend::{Backend, TEST_DATABASE_URL_VAR};
 pub use binary::{Run, fixture, helpdesk, http_get, is_ticket_id, run};

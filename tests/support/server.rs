@@ -32,10 +32,15 @@ pub fn start_with(mut command: std::process::Command) -> Server {
 }
 
 /// `command` running `serve` on a free port, on the store its environment names.
-pub fn start_as_configured(mut command: std::process::Command) -> Server {
+pub fn start_as_configured(command: std::process::Command) -> Server {
+    start_listening(command, "127.0.0.1:0")
+}
+
+/// `command` running `serve --listen listen`, on the store its environment names.
+pub fn start_listening(mut command: std::process::Command, listen: &str) -> Server {
     let mut child = command
         .env("HELPDESK_LOG_LEVEL", "INFO")
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", listen])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
