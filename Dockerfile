@@ -1,7 +1,11 @@
 # helpdesk-ai: the gRPC ticket-triage service.
 #
 #   docker build -t helpdesk-ai .
-#   docker run -p 50051:50051 -v helpdesk-data:/data helpdesk-ai
+#   docker run -p 50051:50051 -v helpdesk-data:/data -v "$PWD/secrets:/etc/helpdesk:ro" helpdesk-ai
+#
+# The image serves 0.0.0.0:50051 with authentication and TLS, as a service holding customer data
+# must: mount /etc/helpdesk holding principals.yaml (from `helpdesk token create`) and tls/tls.crt,
+# tls/tls.key and tls/ca.crt (the CA of tls.crt, for the health check). See docs/security.md.
 #
 # Build stage: dependencies are compiled in a layer of their own (against placeholder sources), so a
 # change to src/ rebuilds only the crate itself. The build needs no protoc (protox compiles the protos).
@@ -33,12 +37,16 @@ WORKDIR /data
 ENV HELPDESK_STORE_PATH=/data \
     HELPDESK_LISTEN_ADDR=0.0.0.0:50051 \
     HELPDESK_METRICS_ADDR=0.0.0.0:9464 \
-    HELPDESK_LOG_FORMAT=json
+    HELPDESK_LOG_FORMAT=json \
+    HELPDESK_AUTH_PRINCIPALS_FILE=/etc/helpdesk/principals.yaml \
+    HELPDESK_TLS_CERT_FILE=/etc/helpdesk/tls/tls.crt \
+    HELPDESK_TLS_KEY_FILE=/etc/helpdesk/tls/tls.key
 VOLUME ["/data"]
 # gRPC, and Prometheus metrics at /metrics.
 EXPOSE 50051 9464
-# The service's own health RPC (grpc.health.v1), asked by the same binary: no extra tool needed.
+# The service's own health RPC (grpc.health.v1, open without a token), asked by the same binary over
+# TLS: no extra tool needed.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["helpdesk", "health", "--timeout", "4"]
+    CMD ["helpdesk", "health", "--timeout", "4", "--ca-file", "/etc/helpdesk/tls/ca.crt", "--tls-server-name", "localhost"]
 ENTRYPOINT ["helpdesk"]
 CMD ["serve"]
