@@ -11,6 +11,8 @@ use helpdesk_ai::{
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // One crypto provider for the whole process (ring), chosen before any TLS is set up.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args = Cli::parse();
     let settings = match config::load(args.config.as_deref(), std::env::vars()) {
         Ok(settings) => settings,
