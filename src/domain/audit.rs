@@ -30,6 +30,10 @@ pub enum AuditAction {
     RulesReloaded,
     /// A changed rules file was refused; the rules in force stayed.
     RulesReloadFailed,
+    /// A run of `helpdesk privacy rotate-key` started re-sealing personal data under a new key.
+    KeyRotationStarted,
+    /// A run of `helpdesk privacy rotate-key` ended (or stopped on an error), with its counts.
+    KeyRotationFinished,
 }
 
 impl AuditAction {
@@ -46,6 +50,8 @@ impl AuditAction {
             AuditAction::AuditPurged => "audit.purged",
             AuditAction::RulesReloaded => "rules.reloaded",
             AuditAction::RulesReloadFailed => "rules.reload_failed",
+            AuditAction::KeyRotationStarted => "privacy.rotation_started",
+            AuditAction::KeyRotationFinished => "privacy.rotation_finished",
         }
     }
 }
