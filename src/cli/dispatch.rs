@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use super::{
-    CliError, Command, audit, backup, config, eval, health, migrate, purge, restore, rules, serve, stats, train, triage,
+    CliError, Command, audit, backup, config, eval, health, migrate, privacy, purge, restore, rules, serve, stats,
+    train, triage,
 };
 use crate::config::Settings;
 
@@ -23,5 +24,6 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
         Command::Rules(command) => rules::run(command, &settings).await,
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Privacy(command) => privacy::run(command, &settings).await,
     }
 }
