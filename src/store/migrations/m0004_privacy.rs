@@ -59,3 +59,39 @@ impl MigrationTrait for Migration {
         Some(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    use crate::store::migrations::Migrator;
+
+    #[tokio::test]
+    async fn rows_stored_before_get_their_normalised_lookup_key_and_stay_plain() {
+        let db = Database::connect("sqlite::memory:").await.expect("sqlite");
+        Migrator::up(&db, Some(3)).await.expect("the first three migrations");
+        db.execute_unprepared(
+            "INSERT INTO tickets (ticket_id, title, description, requester_email, category, priority, \
+             priority_given, status, created_at, updated_at, tags_json, metadata_json, assigned_queue) VALUES \
+             ('TKT-20261127-AAAAAAAA', 't', 'd', 'Ana.Élise@Example.COM', NULL, 'LOW', false, 'NEW', 0, 0, '[]', \
+             '{}', NULL)",
+        )
+        .await
+        .expect("an old row");
+        Migrator::up(&db, None).await.expect("m0004");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT requester_index, sealed_with FROM tickets",
+            ))
+            .await
+            .expect("read")
+            .expect("a row");
+        let index: Option<String> = row.try_get("", "requester_index").expect("column");
+        let sealed: Option<String> = row.try_get("", "sealed_with").expect("column");
+        assert_eq!(index.as_deref(), Some("ana.Élise@example.com"));
+        assert_eq!(index.as_deref().map(str::to_owned), Some(crate::privacy::normalize_email("Ana.Élise@Example.COM")));
+        assert_eq!(sealed, None);
+    }
+}
