@@ -11,6 +11,7 @@ mod config;
 mod metrics;
 mod operations;
 mod postgres;
+mod privacy;
 mod rules;
 mod serve;
 mod train;
