@@ -12,7 +12,7 @@ use crate::support::{
     helpdesk, run,
     server::{Server, start_as_configured},
 };
-use helpdesk_ai::proto::{self, ListTicketsRequest};
+use helpdesk_ai::proto::{self, ListAuditEntriesRequest, ListTicketsRequest};
 use helpdesk_client::{HelpdeskClient, TriageOptions, new_ticket};
 
 /// The test's requesters; none may appear in the database's bytes.
@@ -57,7 +57,7 @@ fn configured(dir: &Path, key: Option<&Path>, previous: &[&Path]) -> Command {
     command
 }
 
-async fn client(server: &Server) -> HelpdeskClient {
+async fn connect(server: &Server) -> HelpdeskClient {
     HelpdeskClient::connect_within(&server.addr, Duration::from_secs(5)).await.expect("connects")
 }
 
@@ -134,7 +134,7 @@ async fn a_sealed_sqlite_store_holds_no_test_address_and_the_commands_read_it() 
         "{:?}",
         server.startup
     );
-    let mut client = client(&server).await;
+    let mut client = connect(&server).await;
     let ids = store_every_way(&mut client).await;
     let read = client.get_ticket(&ids[0]).await.expect("read").ticket.expect("ticket");
     assert_eq!((read.requester_email.as_str(), read.metadata["phone"].as_str()), (ADDRESSES[0], SECRETS[0]));
@@ -167,7 +167,7 @@ async fn a_wrong_missing_or_malformed_key_refuses_to_start_naming_the_setting() 
     let dir = tempfile::tempdir().expect("temp dir");
     let (key, key_id) = generate_key(dir.path(), "privacy.key");
     let server = start_as_configured(configured(dir.path(), Some(&key), &[]));
-    store_every_way(&mut client(&server).await).await;
+    store_every_way(&mut connect(&server).await).await;
     assert_eq!(server.terminate().0, 0);
     let serve = |command: &mut Command| run(command.args(["serve", "--listen", "127.0.0.1:0"]), "");
 
@@ -230,4 +230,165 @@ fn generate_key_writes_an_owner_only_file_and_never_replaces_one_unasked() {
     assert!(!forced.stdout.contains(&id));
     let printed = run(helpdesk(dir.path()).args(["privacy", "generate-key"]), "");
     assert_eq!(helpdesk_ai::privacy::DataKey::parse(&printed.stdout).expect("a key on stdout").id().len(), 16);
+}
+
+/// Reads every ticket of `expected` (id -> address) until told to stop, counting failures and wrong
+/// answers, and triages a new ticket of `writer` now and then; returns the failures and the new ids.
+async fn read_and_write_until(
+    mut client: HelpdeskClient,
+    expected: Vec<(String, String)>,
+    writer: &'static str,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> (Vec<String>, Vec<String>) {
+    let (mut failures, mut written) = (Vec::new(), Vec::new());
+    let mut round = 0u32;
+    while !*stop.borrow() {
+        for (id, address) in &expected {
+            match client.get_ticket(id).await {
+                Ok(answer) => {
+                    let t = answer.ticket.unwrap_or_default();
+                    if &t.requester_email != address || t.metadata.get("phone").map(String::as_str) != Some(SECRETS[0])
+                    {
+                        failures.push(format!("{id}: read back {:?}", t.requester_email));
+                    }
+                }
+                Err(e) => failures.push(format!("{id}: {e}")),
+            }
+        }
+        let mut t = ticket(0, "Written during the rotation");
+        t.requester_email = writer.into();
+        match client.triage(t, TriageOptions::default()).await {
+            Ok(answer) => written.push(answer.ticket.unwrap_or_default().ticket_id),
+            Err(e) => failures.push(format!("write {round}: {e}")),
+        }
+        round += 1;
+    }
+    (failures, written)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_while_a_server_runs_keeps_every_ticket_readable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (old, old_id) = generate_key(dir.path(), "old.key");
+    let (new, new_id) = generate_key(dir.path(), "new.key");
+    let mut expected = Vec::new();
+    // Tickets from before privacy was turned on (plain), then under the old key.
+    for key in [None, Some(old.as_path())] {
+        let server = start_as_configured(configured(dir.path(), key, &[]));
+        let mut client = connect(&server).await;
+        let tickets: Vec<proto::Ticket> = (0..30)
+            .map(|n| {
+                let mut t = ticket(0, &format!("Ticket {n}"));
+                t.requester_email = format!("rotated{n}.{}@example.com", key.is_some());
+                t
+            })
+            .collect();
+        let batch = client.batch_triage(tickets.clone(), false).await.expect("stored");
+        for (outcome, t) in batch.outcomes.iter().zip(&tickets) {
+            expected.push((outcome.ticket_id.clone(), t.requester_email.clone()));
+        }
+        assert_eq!(server.terminate().0, 0);
+    }
+
+    // A key the servers do not hold yet is refused before anything is written.
+    let refused =
+        run(configured(dir.path(), Some(&old), &[]).args(["privacy", "rotate-key", "--new-key"]).arg(&new), "");
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("is not in the configuration") && refused.stderr.contains(&new_id),
+        "{}",
+        refused.stderr
+    );
+
+    // Step 2: the new key seals, the old one still opens; step 3: rotate-key while the server serves.
+    let server = start_as_configured(configured(dir.path(), Some(&new), &[&old]));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let traffic =
+        tokio::spawn(read_and_write_until(connect(&server).await, expected.clone(), "during@example.com", stopping));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut rotate = configured(dir.path(), Some(&new), &[&old]);
+    rotate.args(["privacy", "rotate-key", "--batch-size", "7", "--new-key"]).arg(&new);
+    let first = tokio::task::spawn_blocking(move || run(&mut rotate, "")).await.expect("joined");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.send_replace(true);
+    let (failures, written) = traffic.await.expect("joined");
+    assert!(failures.is_empty(), "reads and writes failed during the rotation: {failures:?}");
+    assert!(!written.is_empty());
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("batch 1: 7 read"), "{}", first.stdout);
+    assert!(first.stdout.contains(", 60 re-sealed;") || first.stdout.contains("re-sealed; 0 left"), "{}", first.stdout);
+    assert!(first.stdout.contains("0 left under other keys"), "{}", first.stdout);
+    assert!(first.stdout.contains("remove the other keys from privacy.previous_key_files"), "{}", first.stdout);
+    let again =
+        run(configured(dir.path(), Some(&new), &[&old]).args(["privacy", "rotate-key", "--new-key"]).arg(&new), "");
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains(" 0 re-sealed; 0 left"), "a second run only reads: {}", again.stdout);
+    let mut client = connect(&server).await;
+    let audit = |action: &str| ListAuditEntriesRequest { action: action.into(), ..Default::default() };
+    let started = client.list_audit(audit("privacy.rotation_started")).await.expect("audit");
+    let finished = client.list_audit(audit("privacy.rotation_finished")).await.expect("audit");
+    assert_eq!((started.len(), finished.len()), (2, 2), "every run is audited");
+    assert!(finished[1].details_json.contains("\"left\":0") && finished[1].details_json.contains(&new_id));
+    assert!(!started[0].details_json.contains(std::fs::read_to_string(&new).expect("key").trim()));
+    assert_eq!(server.terminate().0, 0);
+
+    // Step 4: the old key is dropped; every ticket reads back, and the old key alone no longer can.
+    let server = start_as_configured(configured(dir.path(), Some(&new), &[]));
+    let mut client = connect(&server).await;
+    for (id, address) in &expected {
+        let t = client.get_ticket(id).await.expect("readable").ticket.expect("ticket");
+        assert_eq!(&t.requester_email, address);
+    }
+    for id in &written {
+        assert_eq!(
+            client.get_ticket(id).await.expect("readable").ticket.expect("ticket").requester_email,
+            "during@example.com"
+        );
+    }
+    let filter = ListTicketsRequest { requester_email: "Rotated7.false@example.com".into(), ..Default::default() };
+    assert_eq!(client.list_tickets(filter).await.expect("listed").len(), 1, "a plain ticket, re-sealed, is found");
+    let filter = ListTicketsRequest { requester_email: "during@example.com".into(), ..Default::default() };
+    assert_eq!(client.list_tickets(filter).await.expect("listed").len(), written.len());
+    assert_eq!(server.terminate().0, 0);
+    let stale = run(configured(dir.path(), Some(&old), &[]).args(["serve", "--listen", "127.0.0.1:0"]), "");
+    assert_eq!(stale.code, 2);
+    assert!(stale.stderr.contains(&new_id) && !stale.stderr.contains(&format!("key id {old_id},")), "{}", stale.stderr);
+}
+
+/// `pg_dump`, from PostgreSQL 15's folder (where CI installs it) or the PATH.
+fn pg_dump() -> PathBuf {
+    let installed = Path::new("/usr/lib/postgresql/15/bin/pg_dump");
+    if installed.is_file() {
+        return installed.to_path_buf();
+    }
+    let on_path = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("pg_dump")).find(|p| p.is_file()));
+    on_path.unwrap_or_else(|| {
+        panic!("pg_dump is neither in /usr/lib/postgresql/15/bin nor on PATH: install postgresql-15 (CI does)")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set HELPDESK_TEST_DATABASE_URL and run with --ignored (CI does)"]
+async fn a_sealed_postgres_database_dumps_without_any_test_address() {
+    let crate::support::Backend::Postgres(url) = crate::support::Backend::postgres().await else {
+        unreachable!("a PostgreSQL backend")
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (key, _) = generate_key(dir.path(), "privacy.key");
+    let mut command = configured(dir.path(), Some(&key), &[]);
+    command.env("HELPDESK_STORE_TYPE", "postgres").env("HELPDESK_DATABASE_URL", &url);
+    let server = start_as_configured(command);
+    let mut client = connect(&server).await;
+    let ids = store_every_way(&mut client).await;
+    let filter = ListTicketsRequest { requester_email: ADDRESSES[0].into(), ..Default::default() };
+    assert_eq!(client.list_tickets(filter).await.expect("listed")[0].ticket_id, ids[0]);
+    let dump = Command::new(pg_dump())
+        .args(["--format=plain", "--no-owner", "--dbname", &url])
+        .output()
+        .expect("pg_dump runs");
+    assert!(dump.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&dump.stderr));
+    assert!(contains(&dump.stdout, "CREATE TABLE public.tickets"), "a dump of the helpdesk's database");
+    assert_sealed(&[("the pg_dump of the database".into(), dump.stdout)]);
+    assert_eq!(server.terminate().0, 0);
 }
