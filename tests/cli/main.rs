@@ -8,6 +8,7 @@ mod support;
 mod backup;
 mod commands;
 mod config;
+mod logs;
 mod metrics;
 mod operations;
 mod postgres;
