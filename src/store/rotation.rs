@@ -27,17 +27,28 @@ impl Store {
     /// id the rows name must be in it, and the newest row of each key must open. Returns the key ids the
     /// rows are sealed under. The errors name the settings to fix; nothing is logged or changed.
     pub async fn check_keys(&self) -> Result<Vec<String>, StoreError> {
-        let ids: Vec<String> = ticket::Entity::find()
-            .select_only()
-            .column(Column::SealedWith)
-            .filter(Column::SealedWith.is_not_null())
-            .distinct()
-            .into_tuple::<Option<String>>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
+        // The distinct key ids, one index seek each (there are one or two), not a scan of the table.
+        let mut ids: Vec<String> = Vec::new();
+        loop {
+            let mut next = ticket::Entity::find()
+                .select_only()
+                .column(Column::SealedWith)
+                .filter(Column::SealedWith.is_not_null());
+            if let Some(last) = ids.last() {
+                next = next.filter(Column::SealedWith.gt(last.as_str()));
+            }
+            let found = next
+                .order_by_asc(Column::SealedWith)
+                .limit(1)
+                .into_tuple::<Option<String>>()
+                .one(&self.db)
+                .await?
+                .flatten();
+            match found {
+                Some(id) => ids.push(id),
+                None => break,
+            }
+        }
         if ids.is_empty() {
             return Ok(ids);
         }
@@ -56,11 +67,7 @@ impl Store {
                     vault.key_ids().join(", ")
                 )));
             }
-            let sample = ticket::Entity::find()
-                .filter(Column::SealedWith.eq(id.as_str()))
-                .order_by_desc(Column::CreatedAt)
-                .one(&self.db)
-                .await?;
+            let sample = ticket::Entity::find().filter(Column::SealedWith.eq(id.as_str())).one(&self.db).await?;
             if let Some(row) = sample {
                 let ticket_id = row.ticket_id.clone();
                 ticket_from_row(row, &self.sealing).map_err(|e| {
