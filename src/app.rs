@@ -19,7 +19,7 @@ use tokio::{
 use self::{reloads::Reloads, security::security};
 use crate::{
     auth::{AuthError, Authenticator},
-    config::{Settings, StoreType},
+    config::{PrivacySettings, Settings, StoreType},
     grpc::{
         auth::AuthLayer,
         health::{self, Health},
@@ -27,6 +27,7 @@ use crate::{
         tls::{Tls, TlsError},
     },
     metrics::{self, METRICS_PATH, PrometheusHandle},
+    privacy::{DataKey, PrivacyError, Vault},
     reload::{RulesReloader, principals::PrincipalsReloader},
     service::{EngineError, Refusals, Services, engine_from_settings},
     store::{LockMode, Store, StoreError, StoreLock},
@@ -73,6 +74,12 @@ pub enum StartError {
         /// The address.
         addr: SocketAddr,
     },
+    /// A privacy key file cannot be read or holds no key; the message names the setting and the file.
+    #[error(transparent)]
+    PrivacyKey(#[from] PrivacyError),
+    /// The store holds personal data the configured keys cannot read (no key, a missing or wrong key).
+    #[error("cannot read the personal data encrypted at rest: {0}")]
+    Keys(#[source] StoreError),
     /// A setting names something this build cannot do yet.
     #[error("{key}: {reason}")]
     Unsupported {
@@ -130,10 +137,23 @@ impl Application {
             _ => None,
         };
         let engine = Arc::new(engine_from_settings(&settings)?);
-        let store = Store::connect(&settings.store_settings())
+        let vault = privacy_vault(&settings.privacy)?;
+        let mut store = Store::connect(&settings.store_settings())
             .await
             .map_err(store_failed)?
             .observed_by(Arc::new(metrics::DatabaseMetrics));
+        if let Some(vault) = vault {
+            store = store.sealed_by(vault);
+        }
+        store.check_keys().await.map_err(StartError::Keys)?;
+        if let Some(vault) = store.vault() {
+            tracing::info!(
+                key_id = vault.current_key_id(),
+                readable_key_ids = ?vault.key_ids(),
+                sealed_metadata = ?vault.sealed_metadata(),
+                "privacy: requester addresses and listed metadata are encrypted at rest"
+            );
+        }
         let (stop, stopping) = watch::channel(false);
         let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
         let reloader = settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine, store.clone()));
@@ -283,14 +303,25 @@ impl Application {
 
 /// Refuses the security settings whose part is not built yet, rather than ignoring them.
 fn refuse_unsupported(settings: &Settings) -> Result<(), StartError> {
-    let pending = [
-        ("privacy.key_file", settings.privacy.key_file.is_some()),
-        ("audit.signing_key_file", settings.audit.signing_key_file.is_some()),
-    ];
+    let pending = [("audit.signing_key_file", settings.audit.signing_key_file.is_some())];
     match pending.into_iter().find(|(_, set)| *set) {
         Some((key, _)) => Err(StartError::Unsupported { key, reason: "not supported by this build yet" }),
         None => Ok(()),
     }
+}
+
+/// The key ring the privacy settings describe: `privacy.key_file` seals, it and every
+/// `privacy.previous_key_files` key open; `None` without a key file. Key changes take effect when the
+/// server starts (a restart picks them up; SIGHUP reloads the rules only).
+pub fn privacy_vault(settings: &PrivacySettings) -> Result<Option<Arc<Vault>>, PrivacyError> {
+    let Some(file) = &settings.key_file else { return Ok(None) };
+    let current = DataKey::load("privacy.key_file", file)?;
+    let previous = settings
+        .previous_key_files
+        .iter()
+        .map(|path| DataKey::load("privacy.previous_key_files", path))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Arc::new(Vault::new(current, previous, settings.encrypted_metadata_keys.iter().cloned()))))
 }
 
 /// The settings' listener address as a local client reaches it: a wildcard address becomes loopback.

@@ -14,6 +14,8 @@
 //! - [`cli`]: the `helpdesk` subcommands.
 //! - [`config`]: settings from defaults, file and environment.
 //! - [`telemetry`]: logging set-up.
+//! - [`privacy`]: personal data at rest: data keys, the key ring that seals and opens values and keys
+//!   the requester's blind index, and e-mail masking for logs; no database.
 //! - [`metrics`]: Prometheus metrics (RPCs, triage outcomes, cache, database, streams) and their endpoint.
 //! - [`proto`]: code generated from `proto/helpdesk/v1`.
 
@@ -25,6 +27,7 @@ pub mod domain;
 pub mod grpc;
 pub mod learn;
 pub mod metrics;
+pub mod privacy;
 pub mod reload;
 pub mod service;
 pub mod store;

@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 
 use super::{
     audit::AuditCommand, backup::BackupArgs, config::ConfigCommand, eval::EvalArgs, health::HealthArgs,
-    purge::PurgeArgs, restore::RestoreArgs, rules::RulesCommand, serve::ServeArgs, stats::StatsArgs,
-    token::TokenCommand, train::TrainArgs, triage::TriageArgs,
+    privacy::PrivacyCommand, purge::PurgeArgs, restore::RestoreArgs, rules::RulesCommand, serve::ServeArgs,
+    stats::StatsArgs, token::TokenCommand, train::TrainArgs, triage::TriageArgs,
 };
 
 /// helpdesk: triage helpdesk tickets (gRPC server and command line).
@@ -68,6 +68,9 @@ TicketStoreService.GetStats. Exit status 0, or 2 when the store cannot be opened
     Token(TokenCommand),
     /// Train a text classifier (category, queue, ...) on labelled past tickets and write a model file.
     Train(TrainArgs),
+    /// Personal data at rest: generate a data key, rotate the store to a new one.
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
     /// Evaluate a model file on labelled tickets: accuracy, macro-F1, per-label table, confusion
     /// matrix and prediction speed.
     Eval(EvalArgs),

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use super::{
-    CliError, Command, audit, backup, config, eval, health, migrate, purge, restore, rules, serve, stats, token, train,
-    triage,
+    CliError, Command, audit, backup, config, eval, health, migrate, privacy, purge, restore, rules, serve, stats,
+    token, train, triage,
 };
 use crate::config::Settings;
 
@@ -25,5 +25,6 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, CliEr
         Command::Token(command) => token::run(command),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Privacy(command) => privacy::run(command, &settings).await,
     }
 }

@@ -10,6 +10,7 @@ mod error;
 pub mod eval;
 pub mod health;
 pub mod migrate;
+pub mod privacy;
 pub mod purge;
 pub mod restore;
 pub mod rules;

@@ -1,19 +1,40 @@
 //! Opening the configured ticket store for the subcommands that need it, with errors that say where.
 //! Only `serve` and `migrate` create a store; every other command refuses a store that is not there.
+//! The store is sealed by the key ring the privacy settings name, as the server's is, and checked
+//! against it, so the commands read and write personal data at rest exactly as the server does.
+
+use std::sync::Arc;
 
 use crate::{
+    app::privacy_vault,
     cli::CliError,
     config::Settings,
+    privacy::Vault,
     store::{Store, StoreError},
 };
 
-/// Opens (and migrates) the configured store, which must exist already.
+/// Opens (and migrates) the configured store, which must exist already, sealed by the configured keys.
 pub async fn open_store(settings: &Settings) -> Result<Store, CliError> {
-    Store::open_existing(&settings.store_settings()).await.map_err(|e| match e {
+    let vault = privacy_vault(&settings.privacy).map_err(|e| CliError::Setup(e.to_string()))?;
+    open_store_with(settings, vault).await
+}
+
+/// Opens (and migrates) the configured store, which must exist already, sealed by `vault`.
+pub async fn open_store_with(settings: &Settings, vault: Option<Arc<Vault>>) -> Result<Store, CliError> {
+    let store = Store::open_existing(&settings.store_settings()).await.map_err(|e| match e {
         // The refusal of a store that is not there names it already.
         StoreError::FailedPrecondition(why) => CliError::Setup(format!("cannot open the ticket store: {why}")),
         e => CliError::Setup(format!("cannot open the ticket store ({}): {e}", where_stored(settings))),
-    })
+    })?;
+    let store = match vault {
+        Some(vault) => store.sealed_by(vault),
+        None => store,
+    };
+    if let Err(e) = store.check_keys().await {
+        close_store(store).await;
+        return Err(CliError::Setup(format!("cannot read the personal data encrypted at rest: {e}")));
+    }
+    Ok(store)
 }
 
 /// Closes the store at the end of a command; a failure to close is logged, not fatal (the work is done).

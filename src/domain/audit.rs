@@ -46,6 +46,10 @@ pub enum AuditAction {
     TlsReloaded,
     /// New TLS certificates were refused; the ones in force stayed.
     TlsReloadFailed,
+    /// A run of `helpdesk privacy rotate-key` started re-sealing personal data under a new key.
+    KeyRotationStarted,
+    /// A run of `helpdesk privacy rotate-key` ended (or stopped on an error), with its counts.
+    KeyRotationFinished,
 }
 
 impl AuditAction {
@@ -70,6 +74,8 @@ impl AuditAction {
             AuditAction::PrincipalsReloadFailed => "auth.principals_reload_failed",
             AuditAction::TlsReloaded => "tls.reloaded",
             AuditAction::TlsReloadFailed => "tls.reload_failed",
+            AuditAction::KeyRotationStarted => "privacy.rotation_started",
+            AuditAction::KeyRotationFinished => "privacy.rotation_finished",
         }
     }
 }

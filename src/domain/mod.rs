@@ -11,4 +11,4 @@ pub use audit::{Actor, AuditAction, AuditEntry, AuditRecord};
 pub use ids::TicketId;
 pub use patch::{PatchError, TicketPatch};
 pub use ticket::{Category, Priority, Status, Ticket, TicketDraft};
-pub use validation::{FieldViolation, Limits, ValidationErrors, validate_draft};
+pub use validation::{FieldViolation, Limits, ValidationErrors, is_valid_email, validate_draft};

@@ -1,11 +1,12 @@
 //! The ticket model: categories, priorities, statuses, the ticket as received and as stored.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, fmt};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::TicketId;
+use crate::privacy::Masked;
 
 /// Declares a closed set of names with their canonical upper-case spelling and a lenient parser
 /// (case-insensitive; spaces and hyphens count as underscores).
@@ -135,8 +136,10 @@ impl Priority {
     }
 }
 
-/// A ticket as a caller sends it, before validation: every field may be missing or wrong.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A ticket as a caller sends it, before validation: every field may be missing or wrong. Its `Debug`
+/// form masks the requester's address and leaves out the description and the metadata values, so a
+/// draft printed into a log carries no personal data.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TicketDraft {
     /// Identifier, if the caller chose one.
@@ -163,8 +166,9 @@ pub struct TicketDraft {
     pub assigned_queue: Option<String>,
 }
 
-/// A valid ticket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A valid ticket. Its `Debug` form masks the requester's address and leaves out the description and
+/// the metadata values, so a ticket printed into a log carries no personal data.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// Identifier.
     pub ticket_id: TicketId,
@@ -194,6 +198,58 @@ pub struct Ticket {
     pub assigned_queue: Option<String>,
 }
 
+/// The characters of a text, for `Debug` forms that leave the text out.
+struct Chars(usize);
+
+impl fmt::Debug for Chars {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} characters>", self.0)
+    }
+}
+
+/// The keys of a metadata map, for `Debug` forms that leave the values out.
+fn metadata_keys(metadata: &BTreeMap<String, String>) -> Vec<&str> {
+    metadata.keys().map(String::as_str).collect()
+}
+
+impl fmt::Debug for TicketDraft {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TicketDraft")
+            .field("ticket_id", &self.ticket_id)
+            .field("title", &self.title)
+            .field("description", &Chars(self.description.chars().count()))
+            .field("requester_email", &Masked(&self.requester_email))
+            .field("category", &self.category)
+            .field("priority", &self.priority)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("tags", &self.tags)
+            .field("metadata_keys", &metadata_keys(&self.metadata))
+            .field("assigned_queue", &self.assigned_queue)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket")
+            .field("ticket_id", &self.ticket_id)
+            .field("title", &self.title)
+            .field("description", &Chars(self.description.chars().count()))
+            .field("requester_email", &Masked(&self.requester_email))
+            .field("category", &self.category)
+            .field("priority_given", &self.priority_given)
+            .field("priority", &self.priority)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("tags", &self.tags)
+            .field("metadata_keys", &metadata_keys(&self.metadata))
+            .field("assigned_queue", &self.assigned_queue)
+            .finish()
+    }
+}
+
 impl Ticket {
     /// Adds tags that are not there yet, keeping the order.
     pub fn add_tags<'a>(&mut self, tags: impl IntoIterator<Item = &'a String>) {
@@ -215,6 +271,22 @@ mod tests {
         assert_eq!("Feature-Request".parse::<Category>(), Ok(Category::FeatureRequest));
         assert_eq!("critical".parse::<Priority>(), Ok(Priority::Critical));
         assert!("urgent".parse::<Priority>().unwrap_err().contains("LOW, MEDIUM, HIGH, CRITICAL"));
+    }
+
+    #[test]
+    fn debug_forms_carry_no_address_description_or_metadata_value() {
+        let draft = TicketDraft {
+            title: "VPN down".into(),
+            description: "Since 9:00 nobody at our office can connect".into(),
+            requester_email: "ana.long@example.com".into(),
+            metadata: BTreeMap::from([("phone".to_owned(), "+44 20 7946 0958".to_owned())]),
+            ..TicketDraft::default()
+        };
+        let shown = format!("{draft:?}");
+        assert!(shown.contains("a***@example.com") && shown.contains("\"phone\""), "{shown}");
+        for secret in ["ana.long", "nobody", "7946"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

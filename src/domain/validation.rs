@@ -131,7 +131,7 @@ pub fn validate_draft(
     let email = draft.requester_email.trim().to_owned();
     if email.is_empty() {
         errors.push("requester_email", "is required");
-    } else if !email_address::EmailAddress::is_valid(&email) || !email.contains('@') {
+    } else if !is_valid_email(&email) {
         errors.push("requester_email", "is not a valid e-mail address");
     }
 
@@ -194,6 +194,11 @@ pub fn validate_draft(
         metadata: draft.metadata,
         assigned_queue,
     })
+}
+
+/// Whether `address` (already trimmed) is a valid e-mail address, as a ticket's requester must be.
+pub fn is_valid_email(address: &str) -> bool {
+    email_address::EmailAddress::is_valid(address) && address.contains('@')
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::{
     update_mask::patch_from_mask,
 };
 use crate::{
-    domain::{TicketId, ValidationErrors},
+    domain::{TicketId, ValidationErrors, is_valid_email},
     proto::{self, ticket_store_service_server::TicketStoreService},
     service::{ServiceError, Services, parse_ticket_id},
     store::TicketFilter,
@@ -63,6 +63,14 @@ fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, Status> {
             Some(Ok(at)) => *slot = Some(at),
             Some(Err(e)) => errors.push(field, e),
             None => {}
+        }
+    }
+    let requester = m.requester_email.trim();
+    if !requester.is_empty() {
+        if is_valid_email(requester) {
+            filter.requester_email = Some(requester.to_owned());
+        } else {
+            errors.push("requester_email", "is not a valid e-mail address");
         }
     }
     if errors.is_empty() { Ok(filter) } else { Err(to_status(ServiceError::Invalid(errors))) }

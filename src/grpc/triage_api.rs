@@ -13,6 +13,7 @@ use super::{
     status::{bad_field, to_status},
 };
 use crate::{
+    privacy::Masked,
     proto::{
         BacktestRulesRequest, BacktestRulesResponse, CheckRulesRequest, CheckRulesResponse, GetRulesRequest,
         GetRulesResponse, TestRulesRequest, TestRulesResponse, TriageTicketRequest, TriageTicketResponse,
@@ -58,7 +59,13 @@ impl TriageService for TriageApi {
             .map_err(|e| to_status(e.in_field("ticket")))?;
         record_ticket(accepted.ticket.ticket_id.as_str());
         let result = &accepted.result;
-        tracing::debug!(queue = %result.queue, score = result.score, replayed = accepted.replayed, "ticket triaged");
+        tracing::debug!(
+            queue = %result.queue,
+            score = result.score,
+            replayed = accepted.replayed,
+            requester = %Masked(&accepted.ticket.requester_email),
+            "ticket triaged"
+        );
         Ok(Response::new(TriageTicketResponse {
             result: Some(result_to_proto(result)),
             ticket: Some(ticket_to_proto(&accepted.ticket)),

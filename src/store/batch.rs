@@ -49,7 +49,7 @@ impl Store {
                 fingerprints.push((&item.ticket, fingerprint));
             }
             let ticket = stored_ticket(&item.ticket);
-            tickets.push(ticket_row(&ticket)?);
+            tickets.push(ticket_row(&ticket, &self.sealing)?);
             results.push(result_row(&item.result)?);
             entries.push(write.stage(item.record.clone()));
             outcomes.push(Ok(StoredTriage { ticket, result: item.result.clone(), replayed: false }));

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use super::{entities::audit_chain, error::StoreError, migrations::Migrator, postgres};
 use super::{
     observe::{StoreObserver, unobserved},
+    sealing::Sealing,
     settings::StoreSettings,
 };
 
@@ -34,6 +35,7 @@ pub struct Store {
     pub(super) db: DatabaseConnection,
     pub(super) audit_committed: Arc<watch::Sender<i64>>,
     pub(super) observer: Arc<dyn StoreObserver>,
+    pub(super) sealing: Sealing,
 }
 
 impl std::fmt::Debug for Store {
@@ -100,7 +102,7 @@ impl Store {
 
     async fn open(db: DatabaseConnection) -> Result<(Store, Vec<String>), StoreError> {
         let (tx, _) = watch::channel(0);
-        let store = Store { db, audit_committed: Arc::new(tx), observer: unobserved() };
+        let store = Store { db, audit_committed: Arc::new(tx), observer: unobserved(), sealing: Sealing::default() };
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "store: migrations applied");

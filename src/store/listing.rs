@@ -10,8 +10,12 @@ use super::{
     error::StoreError,
     paging::{Page, PageRequest, fingerprint},
     rows::{micros, ticket_from_row},
+    sealing::Sealing,
 };
-use crate::domain::{Category, Priority, Status, Ticket};
+use crate::{
+    domain::{Category, Priority, Status, Ticket},
+    privacy::normalize_email,
+};
 
 /// Which tickets to list; every given filter must match.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,6 +32,9 @@ pub struct TicketFilter {
     pub created_after: Option<DateTime<Utc>>,
     /// Only tickets created before this time.
     pub created_before: Option<DateTime<Utc>>,
+    /// Only tickets of this requester: the address as [`normalize_email`] normalises it, matched
+    /// exactly (through the blind index in a sealed store, under every key of its ring).
+    pub requester_email: Option<String>,
 }
 
 impl TicketFilter {
@@ -40,10 +47,11 @@ impl TicketFilter {
             self.queue,
             self.created_after.map(micros),
             self.created_before.map(micros),
+            self.requester_email.as_deref().map(normalize_email),
         ]))
     }
 
-    fn condition(&self) -> Condition {
+    fn condition(&self, sealing: &Sealing) -> Condition {
         let mut c = Condition::all();
         if let Some(status) = self.status {
             c = c.add(ticket::Column::Status.eq(status.as_str()));
@@ -63,6 +71,9 @@ impl TicketFilter {
         if let Some(before) = self.created_before {
             c = c.add(ticket::Column::CreatedAt.lt(micros(before)));
         }
+        if let Some(address) = &self.requester_email {
+            c = c.add(ticket::Column::RequesterIndex.is_in(sealing.requester_lookup(address)));
+        }
         c
     }
 }
@@ -71,7 +82,7 @@ impl Store {
     /// One page of tickets, newest first (created_at, then ticket_id, descending).
     pub async fn list_tickets(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>, StoreError> {
         let fp = filter.fingerprint();
-        let mut query = ticket::Entity::find().filter(filter.condition());
+        let mut query = ticket::Entity::find().filter(filter.condition(&self.sealing));
         if let Some((at, id)) = page.cursor::<(i64, String)>(&fp)? {
             query = query
                 .filter(ticket::Column::CreatedAt.lte(at))
@@ -84,7 +95,7 @@ impl Store {
             .all(&self.db);
         let rows = self.timed("list_tickets", rows).await?;
         let page = page.page(rows, &fp, |r| (r.created_at, r.ticket_id.clone()));
-        let items = page.items.into_iter().map(ticket_from_row).collect::<Result<_, _>>()?;
+        let items = page.items.into_iter().map(|row| ticket_from_row(row, &self.sealing)).collect::<Result<_, _>>()?;
         Ok(Page { items, next_page_token: page.next_page_token })
     }
 }

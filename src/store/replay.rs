@@ -51,7 +51,7 @@ impl Store {
         for row in rows {
             if let Some(result) = first.get(&row.ticket_id) {
                 let result = result_from_row(result)?;
-                out.push((ticket_from_row(row)?, result));
+                out.push((ticket_from_row(row, &self.sealing)?, result));
             }
         }
         Ok(out)

@@ -8,6 +8,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use super::{
     entities::{audit_entry, ticket, ticket_band, ticket_fingerprint, triage_result},
     error::StoreError,
+    sealing::Sealing,
 };
 use crate::{
     domain::{AuditEntry, AuditRecord, Ticket, TicketId},
@@ -49,13 +50,14 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::internal(format!("cannot encode a value as JSON: {e}")))
 }
 
-/// The row for `ticket`, every column set.
-pub(super) fn ticket_row(t: &Ticket) -> Result<ticket::ActiveModel, StoreError> {
+/// The row for `ticket`, every column set, its protected fields as `sealing` stores them.
+pub(super) fn ticket_row(t: &Ticket, sealing: &Sealing) -> Result<ticket::ActiveModel, StoreError> {
+    let stored = sealing.seal(t)?;
     Ok(ticket::ActiveModel {
         ticket_id: Set(t.ticket_id.to_string()),
         title: Set(t.title.clone()),
         description: Set(t.description.clone()),
-        requester_email: Set(t.requester_email.clone()),
+        requester_email: Set(stored.requester_email),
         category: Set(t.category.map(|c| c.as_str().to_owned())),
         priority: Set(t.priority.as_str().to_owned()),
         priority_given: Set(t.priority_given),
@@ -63,20 +65,23 @@ pub(super) fn ticket_row(t: &Ticket) -> Result<ticket::ActiveModel, StoreError> 
         created_at: Set(micros(t.created_at)),
         updated_at: Set(micros(t.updated_at)),
         tags_json: Set(to_json(&t.tags)?),
-        metadata_json: Set(to_json(&t.metadata)?),
+        metadata_json: Set(to_json(&stored.metadata)?),
         assigned_queue: Set(t.assigned_queue.clone()),
         // Only the escalation sweep writes it; inserts leave it empty and updates leave it alone.
         swept_at: NotSet,
+        requester_index: Set(Some(stored.requester_index)),
+        sealed_with: Set(stored.sealed_with),
     })
 }
 
-/// The ticket a row holds.
-pub(super) fn ticket_from_row(row: ticket::Model) -> Result<Ticket, StoreError> {
+/// The ticket a row holds, its protected fields opened by `sealing`.
+pub(super) fn ticket_from_row(row: ticket::Model, sealing: &Sealing) -> Result<Ticket, StoreError> {
     let key = row.ticket_id.clone();
     let bad = |e: String| corrupt("ticket", &key, e);
     let tags: Vec<String> = serde_json::from_str(&row.tags_json).map_err(|e| bad(e.to_string()))?;
     let metadata: BTreeMap<String, String> =
         serde_json::from_str(&row.metadata_json).map_err(|e| bad(e.to_string()))?;
+    let (requester_email, metadata) = sealing.open(&row, metadata)?;
     Ok(Ticket {
         ticket_id: row.ticket_id.parse::<TicketId>().map_err(|e| bad(e.to_string()))?,
         category: row.category.as_deref().map(str::parse).transpose().map_err(bad)?,
@@ -86,7 +91,7 @@ pub(super) fn ticket_from_row(row: ticket::Model) -> Result<Ticket, StoreError> 
         updated_at: from_micros(row.updated_at)?,
         title: row.title,
         description: row.description,
-        requester_email: row.requester_email,
+        requester_email,
         priority_given: row.priority_given,
         tags,
         metadata,

@@ -56,7 +56,7 @@ impl Store {
             .await?;
         let mut swept = Vec::new();
         for row in rows {
-            let ticket = ticket_from_row(row)?;
+            let ticket = ticket_from_row(row, &self.sealing)?;
             if let Some(escalation) = decide(&ticket) {
                 swept.push(SweptTicket { ticket, escalation });
             }

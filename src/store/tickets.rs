@@ -13,6 +13,7 @@ use super::{
     entities::{request_key, ticket, triage_result},
     error::{StoreError, is_duplicate},
     rows::{micros, result_from_row, stored_ticket, ticket_from_row, ticket_row},
+    sealing::Sealing,
 };
 use crate::{
     domain::{Actor, AuditAction, AuditRecord, Category, Ticket},
@@ -31,20 +32,28 @@ pub struct TicketChange {
 }
 
 /// Inserts a ticket row; a duplicate identifier is `AlreadyExists`.
-pub(super) async fn insert_ticket(conn: &impl ConnectionTrait, t: &Ticket) -> Result<(), StoreError> {
+pub(super) async fn insert_ticket(
+    conn: &impl ConnectionTrait,
+    sealing: &Sealing,
+    t: &Ticket,
+) -> Result<(), StoreError> {
     let id = t.ticket_id.as_str();
     if ticket::Entity::find_by_id(id).one(conn).await?.is_some() {
         return Err(StoreError::AlreadyExists(format!("ticket {id}")));
     }
-    match ticket::Entity::insert(ticket_row(t)?).exec_without_returning(conn).await {
+    match ticket::Entity::insert(ticket_row(t, sealing)?).exec_without_returning(conn).await {
         Err(e) if is_duplicate(&e) => Err(StoreError::AlreadyExists(format!("ticket {id}"))),
         other => other.map(drop).map_err(StoreError::from),
     }
 }
 
 /// The ticket `ticket_id`, if stored.
-pub(super) async fn load_ticket(conn: &impl ConnectionTrait, ticket_id: &str) -> Result<Option<Ticket>, StoreError> {
-    ticket::Entity::find_by_id(ticket_id).one(conn).await?.map(ticket_from_row).transpose()
+pub(super) async fn load_ticket(
+    conn: &impl ConnectionTrait,
+    sealing: &Sealing,
+    ticket_id: &str,
+) -> Result<Option<Ticket>, StoreError> {
+    ticket::Entity::find_by_id(ticket_id).one(conn).await?.map(|row| ticket_from_row(row, sealing)).transpose()
 }
 
 /// The first (`newest = false`) or latest triage result of a ticket.
@@ -79,7 +88,7 @@ impl Store {
     pub async fn create_ticket(&self, ticket: &Ticket, actor: &Actor) -> Result<Ticket, StoreError> {
         let ticket = stored_ticket(ticket);
         let mut write = self.begin_write().await?;
-        insert_ticket(write.conn(), &ticket).await?;
+        insert_ticket(write.conn(), &self.sealing, &ticket).await?;
         let details = json!({
             "status": ticket.status.as_str(),
             "priority": ticket.priority.as_str(),
@@ -99,7 +108,7 @@ impl Store {
     /// A ticket with its latest triage result.
     pub async fn get_ticket(&self, ticket_id: &str) -> Result<Option<(Ticket, Option<TriageResult>)>, StoreError> {
         self.timed("get_ticket", async {
-            let Some(ticket) = load_ticket(&self.db, ticket_id).await? else { return Ok(None) };
+            let Some(ticket) = load_ticket(&self.db, &self.sealing, ticket_id).await? else { return Ok(None) };
             let result = load_result(&self.db, ticket_id, true).await?;
             Ok(Some((ticket, result)))
         })
@@ -116,7 +125,7 @@ impl Store {
         change: impl FnOnce(&Ticket) -> Result<Option<TicketChange>, E>,
     ) -> Result<Ticket, E> {
         let mut write = self.begin_write().await?;
-        let current = load_ticket(write.conn(), ticket_id)
+        let current = load_ticket(write.conn(), &self.sealing, ticket_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("ticket {ticket_id}")))?;
         let Some(change) = change(&current)? else { return Ok(current) };
@@ -126,7 +135,7 @@ impl Store {
                 StoreError::internal(format!("an update of {ticket_id} offered ticket {}", next.ticket_id)).into()
             );
         }
-        let mut row = ticket_row(&next)?;
+        let mut row = ticket_row(&next, &self.sealing)?;
         row.ticket_id = sea_orm::ActiveValue::Unchanged(ticket_id.to_owned());
         ticket::Entity::update(row).exec(write.conn()).await.map_err(StoreError::from)?;
         if let Some(fingerprint) = &change.new_fingerprint {

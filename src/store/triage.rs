@@ -10,6 +10,7 @@ use super::{
     entities::{request_key, triage_result},
     error::StoreError,
     rows::{micros, result_row, stored_ticket},
+    sealing::Sealing,
     tickets::{insert_ticket, load_result, load_ticket},
 };
 use crate::{
@@ -43,9 +44,13 @@ pub struct StoredTriage {
 }
 
 /// The first answer stored for `request_id`, if any.
-async fn replay(conn: &impl ConnectionTrait, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
+async fn replay(
+    conn: &impl ConnectionTrait,
+    sealing: &Sealing,
+    request_id: &str,
+) -> Result<Option<StoredTriage>, StoreError> {
     let Some(key) = request_key::Entity::find_by_id(request_id).one(conn).await? else { return Ok(None) };
-    let Some(ticket) = load_ticket(conn, &key.ticket_id).await? else { return Ok(None) };
+    let Some(ticket) = load_ticket(conn, sealing, &key.ticket_id).await? else { return Ok(None) };
     let Some(result) = load_result(conn, &key.ticket_id, false).await? else { return Ok(None) };
     Ok(Some(StoredTriage { ticket, result, replayed: true }))
 }
@@ -64,10 +69,10 @@ pub(super) fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), S
 /// Writes one triaged ticket, its result, its text fingerprint (if given) and its audit entry in
 /// `write`; returns the ticket as stored. A taken ticket id is `AlreadyExists`, found before anything
 /// is written.
-async fn write_triage(write: &mut WriteTxn, new: &NewTriage) -> Result<Ticket, StoreError> {
+async fn write_triage(write: &mut WriteTxn, sealing: &Sealing, new: &NewTriage) -> Result<Ticket, StoreError> {
     check_pair(&new.ticket, &new.result)?;
     let ticket = stored_ticket(&new.ticket);
-    insert_ticket(write.conn(), &ticket).await?;
+    insert_ticket(write.conn(), sealing, &ticket).await?;
     triage_result::Entity::insert(result_row(&new.result)?).exec_without_returning(write.conn()).await?;
     insert_fingerprints(write.conn(), new.fingerprint.as_ref().map(|f| (&ticket, f))).await?;
     write.append(new.record.clone()).await?;
@@ -81,13 +86,13 @@ impl Store {
     pub async fn record_triage(&self, new: &NewTriage, request_id: Option<&str>) -> Result<StoredTriage, StoreError> {
         let mut write = self.begin_write().await?;
         if let Some(request_id) = request_id {
-            if let Some(first) = replay(write.conn(), request_id).await? {
+            if let Some(first) = replay(write.conn(), &self.sealing, request_id).await? {
                 return Ok(first);
             }
             // A key whose ticket was deleted no longer answers; the request is stored anew.
             request_key::Entity::delete_by_id(request_id).exec(write.conn()).await?;
         }
-        let ticket = write_triage(&mut write, new).await?;
+        let ticket = write_triage(&mut write, &self.sealing, new).await?;
         let id = ticket.ticket_id.as_str();
         if let Some(request_id) = request_id {
             let key = request_key::ActiveModel {
@@ -103,7 +108,7 @@ impl Store {
 
     /// The first answer given for `request_id`, if that request was stored.
     pub async fn find_request(&self, request_id: &str) -> Result<Option<StoredTriage>, StoreError> {
-        self.timed("find_request", replay(&self.db, request_id)).await
+        self.timed("find_request", replay(&self.db, &self.sealing, request_id)).await
     }
 }
 

@@ -27,7 +27,7 @@ fn a_public_address_without_auth_refuses_to_start_and_allow_anonymous_warns() {
 
     let mut command = helpdesk(dir.path());
     command.env("HELPDESK_AUTH_ALLOW_ANONYMOUS", "true");
-    let mut server = crate::support::server::start_listening(command, "0.0.0.0:0");
+    let mut server = crate::support::server::start_listening(command, "0.0.0.0:0", "INFO");
     let warned = server.startup.iter().any(|l| l.contains("auth.allow_anonymous is set") && l.contains("WARN"));
     assert!(warned, "{:?}", server.startup);
     server.addr = server.addr.replace("0.0.0.0", "127.0.0.1");

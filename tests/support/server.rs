@@ -33,13 +33,18 @@ pub fn start_with(mut command: std::process::Command) -> Server {
 
 /// `command` running `serve` on a free port, on the store its environment names.
 pub fn start_as_configured(command: std::process::Command) -> Server {
-    start_listening(command, "127.0.0.1:0")
+    start_listening(command, "127.0.0.1:0", "INFO")
 }
 
-/// `command` running `serve --listen listen`, on the store its environment names.
-pub fn start_listening(mut command: std::process::Command, listen: &str) -> Server {
+/// `command` running `serve` on a free port, on the store its environment names, logging at `level`.
+pub fn start_logging_at(command: std::process::Command, level: &str) -> Server {
+    start_listening(command, "127.0.0.1:0", level)
+}
+
+/// `command` running `serve --listen listen`, on the store its environment names, logging at `level`.
+pub fn start_listening(mut command: std::process::Command, listen: &str, level: &str) -> Server {
     let mut child = command
-        .env("HELPDESK_LOG_LEVEL", "INFO")
+        .env("HELPDESK_LOG_LEVEL", level)
         .args(["serve", "--listen", listen])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -90,6 +95,11 @@ impl Server {
         panic!("no line with {parts:?} within 20 s");
     }
 
+    /// The lines of stderr written since start-up (or the last call) that no wait has read.
+    pub fn lines_so_far(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
     /// Sends SIGTERM and waits for the exit status and the rest of stderr.
     pub fn terminate(mut self) -> (i32, Vec<String>) {
         let pid = self.child.id().to_string();
@@ -100,7 +110,16 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                let rest: Vec<String> = self.lines.try_iter().collect();
+                // Every line up to the end of the pipe, which the reader reaches soon after the exit.
+                let mut rest = Vec::new();
+                let until = Instant::now() + Duration::from_secs(5);
+                while Instant::now() < until {
+                    match self.lines.recv_timeout(Duration::from_millis(100)) {
+                        Ok(line) => rest.push(line),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    }
+                }
                 return (status.code().unwrap_or(-1), rest);
             }
             assert!(Instant::now() < deadline, "the server did not stop within 20 s of SIGTERM");

@@ -35,7 +35,7 @@ export type TicketInit = MessageInitShape<typeof TicketSchema>;
 /** The plain-object half of a message's init shape (without the message type itself). */
 type PlainInit<Desc extends DescMessage> = Exclude<MessageInitShape<Desc>, MessageShape<Desc>>;
 
-/** `ListTicketsRequest` fields except the page token: status, category, priority, queue, createdAfter, createdBefore, pageSize. */
+/** `ListTicketsRequest` fields except the page token: status, category, priority, queue, createdAfter, createdBefore, requesterEmail, pageSize. */
 export type ListTicketsFilters = Omit<PlainInit<typeof ListTicketsRequestSchema>, "pageToken" | "$typeName">;
 
 /** `ListAuditEntriesRequest` fields except the page token: ticketId, action, actor, startTime, endTime, pageSize. */

@@ -35,6 +35,11 @@ pub struct Model {
     pub assigned_queue: Option<String>,
     /// When the escalation sweep escalated it (microseconds); it does so once per ticket.
     pub swept_at: Option<i64>,
+    /// The requester's lookup key: the normalised address in a plain row, its blind index (hex
+    /// HMAC-SHA256) in a sealed one.
+    pub requester_index: Option<String>,
+    /// The id of the key the row's sealed values are under; `None` for a plain row.
+    pub sealed_with: Option<String>,
 }
 
 /// No relations are declared; queries join by hand where needed.

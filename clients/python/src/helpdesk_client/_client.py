@@ -401,7 +401,9 @@ class HelpdeskClient:
 
         ``filters`` are ``ListTicketsRequest`` fields: ``status``, ``category``,
         ``priority`` (enum values or names), ``queue``, ``created_after``,
-        ``created_before`` (``Timestamp`` or ``datetime``), and ``page_size``.
+        ``created_before`` (``Timestamp`` or ``datetime``), ``requester_email`` (exact match
+        after normalising: surrounding white space removed, ASCII letters in lower case), and
+        ``page_size``.
         """
         return self._paginate(
             ticket_store_service_pb2.ListTicketsRequest,

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from helpdesk_client._generated.helpdesk.v1 import ticket_pb2 as helpdesk_dot_v1_dot_ticket__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&helpdesk/v1/ticket_store_service.proto\x12\x0bhelpdesk.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18helpdesk/v1/ticket.proto\":\n\x13\x43reateTicketRequest\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\";\n\x14\x43reateTicketResponse\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\"%\n\x10GetTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"j\n\x11GetTicketResponse\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\x12\x30\n\rlatest_result\x18\x02 \x01(\x0b\x32\x19.helpdesk.v1.TriageResult\"\xa8\x02\n\x12ListTicketsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.helpdesk.v1.Status\x12\'\n\x08\x63\x61tegory\x18\x04 \x01(\x0e\x32\x15.helpdesk.v1.Category\x12\'\n\x08priority\x18\x05 \x01(\x0e\x32\x15.helpdesk.v1.Priority\x12\r\n\x05queue\x18\x06 \x01(\t\x12\x31\n\rcreated_after\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x13ListTicketsResponse\x12$\n\x07tickets\x18\x01 \x03(\x0b\x32\x13.helpdesk.v1.Ticket\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x13UpdateTicketRequest\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\";\n\x14UpdateTicketResponse\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\"(\n\x13\x44\x65leteTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\")\n\x14\x44\x65leteTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\"Z\n\x13PurgeTicketsRequest\x12\x32\n\x0e\x63reated_before\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\",\n\x14PurgeTicketsResponse\x12\x14\n\x0cpurged_count\x18\x01 \x01(\x04\"\x11\n\x0fGetStatsRequest\"\xee\x03\n\x10GetStatsResponse\x12\r\n\x05total\x18\x01 \x01(\x04\x12>\n\tby_status\x18\x02 \x03(\x0b\x32+.helpdesk.v1.GetStatsResponse.ByStatusEntry\x12\x42\n\x0b\x62y_category\x18\x03 \x03(\x0b\x32-.helpdesk.v1.GetStatsResponse.ByCategoryEntry\x12\x42\n\x0b\x62y_priority\x18\x04 \x03(\x0b\x32-.helpdesk.v1.GetStatsResponse.ByPriorityEntry\x12<\n\x08\x62y_queue\x18\x05 \x03(\x0b\x32*.helpdesk.v1.GetStatsResponse.ByQueueEntry\x1a/\n\rByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x31\n\x0f\x42yCategoryEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x31\n\x0f\x42yPriorityEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a.\n\x0c\x42yQueueEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x32\xcf\x04\n\x12TicketStoreService\x12S\n\x0c\x43reateTicket\x12 .helpdesk.v1.CreateTicketRequest\x1a!.helpdesk.v1.CreateTicketResponse\x12J\n\tGetTicket\x12\x1d.helpdesk.v1.GetTicketRequest\x1a\x1e.helpdesk.v1.GetTicketResponse\x12P\n\x0bListTickets\x12\x1f.helpdesk.v1.ListTicketsRequest\x1a .helpdesk.v1.ListTicketsResponse\x12S\n\x0cUpdateTicket\x12 .helpdesk.v1.UpdateTicketRequest\x1a!.helpdesk.v1.UpdateTicketResponse\x12S\n\x0c\x44\x65leteTicket\x12 .helpdesk.v1.DeleteTicketRequest\x1a!.helpdesk.v1.DeleteTicketResponse\x12S\n\x0cPurgeTickets\x12 .helpdesk.v1.PurgeTicketsRequest\x1a!.helpdesk.v1.PurgeTicketsResponse\x12G\n\x08GetStats\x12\x1c.helpdesk.v1.GetStatsRequest\x1a\x1d.helpdesk.v1.GetStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&helpdesk/v1/ticket_store_service.proto\x12\x0bhelpdesk.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18helpdesk/v1/ticket.proto\":\n\x13\x43reateTicketRequest\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\";\n\x14\x43reateTicketResponse\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\"%\n\x10GetTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"j\n\x11GetTicketResponse\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\x12\x30\n\rlatest_result\x18\x02 \x01(\x0b\x32\x19.helpdesk.v1.TriageResult\"\xc1\x02\n\x12ListTicketsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.helpdesk.v1.Status\x12\'\n\x08\x63\x61tegory\x18\x04 \x01(\x0e\x32\x15.helpdesk.v1.Category\x12\'\n\x08priority\x18\x05 \x01(\x0e\x32\x15.helpdesk.v1.Priority\x12\r\n\x05queue\x18\x06 \x01(\t\x12\x31\n\rcreated_after\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0frequester_email\x18\t \x01(\t\"T\n\x13ListTicketsResponse\x12$\n\x07tickets\x18\x01 \x03(\x0b\x32\x13.helpdesk.v1.Ticket\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x13UpdateTicketRequest\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\";\n\x14UpdateTicketResponse\x12#\n\x06ticket\x18\x01 \x01(\x0b\x32\x13.helpdesk.v1.Ticket\"(\n\x13\x44\x65leteTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\")\n\x14\x44\x65leteTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\"Z\n\x13PurgeTicketsRequest\x12\x32\n\x0e\x63reated_before\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\",\n\x14PurgeTicketsResponse\x12\x14\n\x0cpurged_count\x18\x01 \x01(\x04\"\x11\n\x0fGetStatsRequest\"\xee\x03\n\x10GetStatsResponse\x12\r\n\x05total\x18\x01 \x01(\x04\x12>\n\tby_status\x18\x02 \x03(\x0b\x32+.helpdesk.v1.GetStatsResponse.ByStatusEntry\x12\x42\n\x0b\x62y_category\x18\x03 \x03(\x0b\x32-.helpdesk.v1.GetStatsResponse.ByCategoryEntry\x12\x42\n\x0b\x62y_priority\x18\x04 \x03(\x0b\x32-.helpdesk.v1.GetStatsResponse.ByPriorityEntry\x12<\n\x08\x62y_queue\x18\x05 \x03(\x0b\x32*.helpdesk.v1.GetStatsResponse.ByQueueEntry\x1a/\n\rByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x31\n\x0f\x42yCategoryEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x31\n\x0f\x42yPriorityEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a.\n\x0c\x42yQueueEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x32\xcf\x04\n\x12TicketStoreService\x12S\n\x0c\x43reateTicket\x12 .helpdesk.v1.CreateTicketRequest\x1a!.helpdesk.v1.CreateTicketResponse\x12J\n\tGetTicket\x12\x1d.helpdesk.v1.GetTicketRequest\x1a\x1e.helpdesk.v1.GetTicketResponse\x12P\n\x0bListTickets\x12\x1f.helpdesk.v1.ListTicketsRequest\x1a .helpdesk.v1.ListTicketsResponse\x12S\n\x0cUpdateTicket\x12 .helpdesk.v1.UpdateTicketRequest\x1a!.helpdesk.v1.UpdateTicketResponse\x12S\n\x0c\x44\x65leteTicket\x12 .helpdesk.v1.DeleteTicketRequest\x1a!.helpdesk.v1.DeleteTicketResponse\x12S\n\x0cPurgeTickets\x12 .helpdesk.v1.PurgeTicketsRequest\x1a!.helpdesk.v1.PurgeTicketsResponse\x12G\n\x08GetStats\x12\x1c.helpdesk.v1.GetStatsRequest\x1a\x1d.helpdesk.v1.GetStatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,33 +51,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETTICKETRESPONSE']._serialized_start=308
   _globals['_GETTICKETRESPONSE']._serialized_end=414
   _globals['_LISTTICKETSREQUEST']._serialized_start=417
-  _globals['_LISTTICKETSREQUEST']._serialized_end=713
-  _globals['_LISTTICKETSRESPONSE']._serialized_start=715
-  _globals['_LISTTICKETSRESPONSE']._serialized_end=799
-  _globals['_UPDATETICKETREQUEST']._serialized_start=801
-  _globals['_UPDATETICKETREQUEST']._serialized_end=908
-  _globals['_UPDATETICKETRESPONSE']._serialized_start=910
-  _globals['_UPDATETICKETRESPONSE']._serialized_end=969
-  _globals['_DELETETICKETREQUEST']._serialized_start=971
-  _globals['_DELETETICKETREQUEST']._serialized_end=1011
-  _globals['_DELETETICKETRESPONSE']._serialized_start=1013
-  _globals['_DELETETICKETRESPONSE']._serialized_end=1054
-  _globals['_PURGETICKETSREQUEST']._serialized_start=1056
-  _globals['_PURGETICKETSREQUEST']._serialized_end=1146
-  _globals['_PURGETICKETSRESPONSE']._serialized_start=1148
-  _globals['_PURGETICKETSRESPONSE']._serialized_end=1192
-  _globals['_GETSTATSREQUEST']._serialized_start=1194
-  _globals['_GETSTATSREQUEST']._serialized_end=1211
-  _globals['_GETSTATSRESPONSE']._serialized_start=1214
-  _globals['_GETSTATSRESPONSE']._serialized_end=1708
-  _globals['_GETSTATSRESPONSE_BYSTATUSENTRY']._serialized_start=1511
-  _globals['_GETSTATSRESPONSE_BYSTATUSENTRY']._serialized_end=1558
-  _globals['_GETSTATSRESPONSE_BYCATEGORYENTRY']._serialized_start=1560
-  _globals['_GETSTATSRESPONSE_BYCATEGORYENTRY']._serialized_end=1609
-  _globals['_GETSTATSRESPONSE_BYPRIORITYENTRY']._serialized_start=1611
-  _globals['_GETSTATSRESPONSE_BYPRIORITYENTRY']._serialized_end=1660
-  _globals['_GETSTATSRESPONSE_BYQUEUEENTRY']._serialized_start=1662
-  _globals['_GETSTATSRESPONSE_BYQUEUEENTRY']._serialized_end=1708
-  _globals['_TICKETSTORESERVICE']._serialized_start=1711
-  _globals['_TICKETSTORESERVICE']._serialized_end=2302
+  _globals['_LISTTICKETSREQUEST']._serialized_end=738
+  _globals['_LISTTICKETSRESPONSE']._serialized_start=740
+  _globals['_LISTTICKETSRESPONSE']._serialized_end=824
+  _globals['_UPDATETICKETREQUEST']._serialized_start=826
+  _globals['_UPDATETICKETREQUEST']._serialized_end=933
+  _globals['_UPDATETICKETRESPONSE']._serialized_start=935
+  _globals['_UPDATETICKETRESPONSE']._serialized_end=994
+  _globals['_DELETETICKETREQUEST']._serialized_start=996
+  _globals['_DELETETICKETREQUEST']._serialized_end=1036
+  _globals['_DELETETICKETRESPONSE']._serialized_start=1038
+  _globals['_DELETETICKETRESPONSE']._serialized_end=1079
+  _globals['_PURGETICKETSREQUEST']._serialized_start=1081
+  _globals['_PURGETICKETSREQUEST']._serialized_end=1171
+  _globals['_PURGETICKETSRESPONSE']._serialized_start=1173
+  _globals['_PURGETICKETSRESPONSE']._serialized_end=1217
+  _globals['_GETSTATSREQUEST']._serialized_start=1219
+  _globals['_GETSTATSREQUEST']._serialized_end=1236
+  _globals['_GETSTATSRESPONSE']._serialized_start=1239
+  _globals['_GETSTATSRESPONSE']._serialized_end=1733
+  _globals['_GETSTATSRESPONSE_BYSTATUSENTRY']._serialized_start=1536
+  _globals['_GETSTATSRESPONSE_BYSTATUSENTRY']._serialized_end=1583
+  _globals['_GETSTATSRESPONSE_BYCATEGORYENTRY']._serialized_start=1585
+  _globals['_GETSTATSRESPONSE_BYCATEGORYENTRY']._serialized_end=1634
+  _globals['_GETSTATSRESPONSE_BYPRIORITYENTRY']._serialized_start=1636
+  _globals['_GETSTATSRESPONSE_BYPRIORITYENTRY']._serialized_end=1685
+  _globals['_GETSTATSRESPONSE_BYQUEUEENTRY']._serialized_start=1687
+  _globals['_GETSTATSRESPONSE_BYQUEUEENTRY']._serialized_end=1733
+  _globals['_TICKETSTORESERVICE']._serialized_start=1736
+  _globals['_TICKETSTORESERVICE']._serialized_end=2327
 # @@protoc_insertion_point(module_scope)

@@ -135,6 +135,7 @@ class ListTicketsRequest(_message.Message):
     QUEUE_FIELD_NUMBER: _builtins.int
     CREATED_AFTER_FIELD_NUMBER: _builtins.int
     CREATED_BEFORE_FIELD_NUMBER: _builtins.int
+    REQUESTER_EMAIL_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     """Page size, 1 to 1,000; 0 means 50."""
     page_token: _builtins.str
@@ -147,6 +148,11 @@ class ListTicketsRequest(_message.Message):
     """Only tickets with this priority."""
     queue: _builtins.str
     """Only tickets in this queue."""
+    requester_email: _builtins.str
+    """Only tickets of this requester: an exact match of the address after normalising it (surrounding
+    white space removed, ASCII letters compared in lower case). It works the same when addresses are
+    encrypted at rest (through the requester's keyed blind index). Empty means any requester.
+    """
     @_builtins.property
     def created_after(self) -> _timestamp_pb2.Timestamp:
         """Only tickets created at or after this time."""
@@ -166,10 +172,11 @@ class ListTicketsRequest(_message.Message):
         queue: _builtins.str = ...,
         created_after: _timestamp_pb2.Timestamp | None = ...,
         created_before: _timestamp_pb2.Timestamp | None = ...,
+        requester_email: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "created_after", b"created_after", "created_before", b"created_before", "page_size", b"page_size", "page_token", b"page_token", "priority", b"priority", "queue", b"queue", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "created_after", b"created_after", "created_before", b"created_before", "page_size", b"page_size", "page_token", b"page_token", "priority", b"priority", "queue", b"queue", "requester_email", b"requester_email", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
