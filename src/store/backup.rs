@@ -150,7 +150,13 @@ async fn inspect(db: &DatabaseConnection) -> Result<SnapshotReport, StoreError> 
     }
     let pending_migrations = known.into_iter().filter(|k| !migrations.contains(k)).collect();
     let (tx, _) = watch::channel(0);
-    let store = Store { db: db.clone(), audit_committed: Arc::new(tx), observer: super::observe::unobserved() };
+    let store = Store {
+        db: db.clone(),
+        audit_committed: Arc::new(tx),
+        observer: super::observe::unobserved(),
+        signer: None,
+        keyring: None,
+    };
     let chain = store.verify_audit().await.map_err(|e| refused(format!("its audit log cannot be read ({e})")))?;
     if !chain.valid {
         return Err(refused(format!(

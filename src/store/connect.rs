@@ -17,6 +17,7 @@ use super::{
     observe::{StoreObserver, unobserved},
     settings::StoreSettings,
 };
+use crate::domain::{ChainSigner, Keyring};
 
 /// The SQLite file's name inside `store_path`.
 pub const SQLITE_FILE: &str = "helpdesk.db";
@@ -27,13 +28,16 @@ const FILE_POOL_SIZE: u32 = 8;
 /// How long a caller waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The ticket store: a database pool and the signal that new audit entries were committed.
-/// Cloning is cheap; every clone shares the pool.
+/// The ticket store: a database pool, the signal that new audit entries were committed, and the
+/// keys that sign and verify the audit chain when it is given them. Cloning is cheap; every clone
+/// shares the pool.
 #[derive(Clone)]
 pub struct Store {
     pub(super) db: DatabaseConnection,
     pub(super) audit_committed: Arc<watch::Sender<i64>>,
     pub(super) observer: Arc<dyn StoreObserver>,
+    pub(super) signer: Option<Arc<ChainSigner>>,
+    pub(super) keyring: Option<Arc<Keyring>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -100,7 +104,7 @@ impl Store {
 
     async fn open(db: DatabaseConnection) -> Result<(Store, Vec<String>), StoreError> {
         let (tx, _) = watch::channel(0);
-        let store = Store { db, audit_committed: Arc::new(tx), observer: unobserved() };
+        let store = Store { db, audit_committed: Arc::new(tx), observer: unobserved(), signer: None, keyring: None };
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "store: migrations applied");
