@@ -177,10 +177,15 @@ async fn memory_pool() -> Result<DatabaseConnection, StoreError> {
 }
 
 /// SQLite file `<dir>/helpdesk.db` in WAL mode (created, with its folder, when `create`); every
-/// pooled connection gets the same pragmas.
+/// pooled connection gets the same pragmas. A folder it creates is private to the owner (0700), and
+/// so is a database file it creates (0600; SQLite gives its -wal and -shm files the same mode).
 async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, StoreError> {
     if create {
-        tokio::fs::create_dir_all(dir).await.map_err(|e| unavailable(sqlx::Error::Io(e)))?;
+        let (dir, file) = (dir.to_path_buf(), dir.join(SQLITE_FILE));
+        tokio::task::spawn_blocking(move || create_private(&dir, &file))
+            .await
+            .map_err(|e| StoreError::internal(format!("creating the store folder failed: {e}")))?
+            .map_err(|e| unavailable(sqlx::Error::Io(e)))?;
     }
     let options = SqliteConnectOptions::new()
         .filename(dir.join(SQLITE_FILE))
@@ -198,6 +203,18 @@ async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, Store
         .await
         .map_err(unavailable)?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// Creates the folder `dir` (0700) and the empty database `file` (0600) where they are missing;
+/// existing ones keep their modes.
+pub(super) fn create_private(dir: &Path, file: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn unavailable(err: sqlx::Error) -> StoreError {
@@ -233,6 +250,22 @@ mod tests {
         assert_eq!((read, latest), (stored.ticket, Some(stored.result)));
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
         assert_eq!(*store.subscribe_audit().borrow(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_new_file_store_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = StoreSettings::File { dir: dir.path().join("a/b") };
+        let store = Store::connect(&settings).await.expect("opened");
+        triaged(&store, 1, 0, "network", Category::Technical).await;
+        let mode = |path: &Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("a")), 0o700);
+        assert_eq!(mode(&dir.path().join("a/b")), 0o700);
+        for name in [SQLITE_FILE, "helpdesk.db-wal", "helpdesk.db-shm"] {
+            assert_eq!(mode(&dir.path().join("a/b").join(name)), 0o600, "{name}");
+        }
+        store.close().await.expect("closed");
     }
 
     #[tokio::test]
