@@ -13,6 +13,7 @@ use tokio::{
 };
 
 use crate::{
+    audit_keys::{KeyFileError, signer_from_settings},
     config::{Settings, StoreType},
     grpc::{
         health::{self, Health},
@@ -49,6 +50,9 @@ pub enum StartError {
     /// The rules or a model file is invalid.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The audit signing key (or an earlier public key) is missing, unreadable or malformed.
+    #[error(transparent)]
+    AuditKey(#[from] KeyFileError),
     /// A setting names something this build cannot do yet.
     #[error("{key}: {reason}")]
     Unsupported {
@@ -80,11 +84,13 @@ async fn bind(key: &'static str, addr: SocketAddr) -> Result<(TcpListener, Socke
 }
 
 impl Application {
-    /// Binds the listeners, takes the store's lock (a file store), opens and migrates the store, loads
-    /// the rules and models and builds every service. Nothing runs until
+    /// Reads the audit signing key, binds the listeners, takes the store's lock (a file store), opens
+    /// and migrates the store (signing the audit chain with the key, when there is one), loads the
+    /// rules and models and builds every service. Nothing runs until
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
         refuse_unsupported(&settings)?;
+        let signer = signer_from_settings(&settings.audit)?.map(Arc::new);
         let (listener, addr) = bind("listen_addr", settings.listen_addr).await?;
         let metrics = match settings.metrics_addr {
             Some(at) => {
@@ -102,10 +108,14 @@ impl Application {
             _ => None,
         };
         let engine = Arc::new(engine_from_settings(&settings)?);
-        let store = Store::connect(&settings.store_settings())
+        let mut store = Store::connect(&settings.store_settings())
             .await
             .map_err(store_failed)?
             .observed_by(Arc::new(metrics::DatabaseMetrics));
+        if let Some(signer) = signer {
+            tracing::info!(key_id = signer.key_id(), "the audit chain is signed with key {}", signer.key_id());
+            store = store.signed_by(signer);
+        }
         let (stop, stopping) = watch::channel(false);
         let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
         let reloader = settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine, store.clone()));
@@ -213,7 +223,6 @@ fn refuse_unsupported(settings: &Settings) -> Result<(), StartError> {
         ("auth.jwt", settings.auth.jwt.is_some()),
         ("tls.cert_file", settings.tls.enabled()),
         ("privacy.key_file", settings.privacy.key_file.is_some()),
-        ("audit.signing_key_file", settings.audit.signing_key_file.is_some()),
     ];
     match pending.into_iter().find(|(_, set)| *set) {
         Some((key, _)) => Err(StartError::Unsupported { key, reason: "not supported by this build yet" }),

@@ -1,18 +1,29 @@
 //! Opening the configured ticket store for the subcommands that need it, with errors that say where.
 //! Only `serve` and `migrate` create a store; every other command refuses a store that is not there.
+//! With `audit.signing_key_file` set, what the commands write to the audit log is signed as the
+//! server signs it.
+
+use std::sync::Arc;
 
 use crate::{
+    audit_keys::signer_from_settings,
     cli::CliError,
     config::Settings,
     store::{Store, StoreError},
 };
 
-/// Opens (and migrates) the configured store, which must exist already.
+/// Opens (and migrates) the configured store, which must exist already, signing with the configured
+/// audit key.
 pub async fn open_store(settings: &Settings) -> Result<Store, CliError> {
-    Store::open_existing(&settings.store_settings()).await.map_err(|e| match e {
+    let signer = signer_from_settings(&settings.audit).map_err(|e| CliError::Setup(e.to_string()))?;
+    let store = Store::open_existing(&settings.store_settings()).await.map_err(|e| match e {
         // The refusal of a store that is not there names it already.
         StoreError::FailedPrecondition(why) => CliError::Setup(format!("cannot open the ticket store: {why}")),
         e => CliError::Setup(format!("cannot open the ticket store ({}): {e}", where_stored(settings))),
+    })?;
+    Ok(match signer {
+        Some(signer) => store.signed_by(Arc::new(signer)),
+        None => store,
     })
 }
 

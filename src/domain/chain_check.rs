@@ -5,6 +5,7 @@
 //! names the first entry nothing covers and says why in words. No I/O.
 
 use chrono::SecondsFormat;
+use serde::{Deserialize, Serialize};
 
 use super::{
     AuditEntry,
@@ -28,6 +29,20 @@ pub struct ChainReport {
     pub signatures_checked: u64,
     /// Entries written before signing was turned on, which no signature of their own covers.
     pub unsigned_entries: u64,
+}
+
+/// One line of an exported archive (JSON lines): an entry as it is exported (`sequence`, `record`,
+/// `prev_hash`, `hash`), or a signature, `{"signature": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ArchiveLine {
+    /// A signature over the entries before it.
+    Signature {
+        /// The signature.
+        signature: ChainSignature,
+    },
+    /// An entry.
+    Entry(AuditEntry),
 }
 
 /// What ends the chain being checked.
@@ -79,6 +94,11 @@ fn when(signature: &ChainSignature) -> String {
 
 fn entries(from: i64, to: i64) -> String {
     if from == to { format!("entry {from}") } else { format!("entries {from} to {to}") }
+}
+
+/// `entries(from, to)` with the verb that agrees: `singular` for one entry, `plural` for more.
+fn entries_verb(from: i64, to: i64, singular: &str, plural: &str) -> String {
+    format!("{} {}", entries(from, to), if from == to { singular } else { plural })
 }
 
 impl<'k> ChainVerifier<'k> {
@@ -189,10 +209,10 @@ impl<'k> ChainVerifier<'k> {
         if signature.head_hash != last_hash {
             let reason = format!(
                 "the chain was rewritten: the signature of entry {last} (made {} with key {}) vouches for another \
-                 hash than the chain's, so {} are covered by no valid signature",
+                 hash than the chain's, so {} covered by no valid signature",
                 when(signature),
                 signature.key_id,
-                entries(start, last)
+                entries_verb(start, last, "is", "are")
             );
             self.found(start, reason);
             return;
@@ -237,9 +257,9 @@ impl<'k> ChainVerifier<'k> {
             }
             Some(end) if group_start > end + 1 => {
                 let reason = format!(
-                    "{} are covered by no signature: they were written without the signing key, or their \
-                     signatures were removed",
-                    entries(end + 1, group_start - 1)
+                    "{} covered by no signature: written without the signing key, or its signatures were \
+                     removed",
+                    entries_verb(end + 1, group_start - 1, "is", "are")
                 );
                 self.found(end + 1, reason);
             }
@@ -296,11 +316,11 @@ impl<'k> ChainVerifier<'k> {
         if let Some(far) = beyond.iter().max_by_key(|s| s.sequence) {
             let reason = format!(
                 "the chain was truncated: it ends at entry {last}, but entry {} was signed ({} with key {}), so {} \
-                 were removed",
+                 removed",
                 far.sequence,
                 when(far),
                 far.key_id,
-                entries(last + 1, far.sequence)
+                entries_verb(last + 1, far.sequence, "was", "were")
             );
             self.found(last + 1, reason);
         }
@@ -333,19 +353,20 @@ impl<'k> ChainVerifier<'k> {
         };
         if newest.sequence < last {
             let reason = format!(
-                "{} come after {what} (entry {}): no signature covers them",
-                entries(newest.sequence + 1, last),
-                newest.sequence
+                "{} after {what} (entry {}): no signature covers {}",
+                entries_verb(newest.sequence + 1, last, "comes", "come"),
+                newest.sequence,
+                if newest.sequence + 1 == last { "it" } else { "them" }
             );
             self.found(newest.sequence + 1, reason);
         }
         if newest.anchor_sequence < anchor {
             let reason = format!(
                 "the chain was re-anchored: it starts after entry {anchor}, but {what} (entry {}) was made when it \
-                 started after entry {}, so {} were removed without a signed purge",
+                 started after entry {}, so {} removed without a signed purge",
                 newest.sequence,
                 newest.anchor_sequence,
-                entries(newest.anchor_sequence + 1, anchor)
+                entries_verb(newest.anchor_sequence + 1, anchor, "was", "were")
             );
             self.found(newest.anchor_sequence + 1, reason);
         }

@@ -173,7 +173,11 @@ fn entries_from_before_signing_are_counted_and_strictness_breaks_them_but_gaps_a
     let gap: Vec<_> = signatures.iter().filter(|s| s.sequence != 5 && s.sequence != 6).cloned().collect();
     let report = check(genesis(), Some(signer.keyring()), false, &entries, &gap, head(&entries));
     assert_eq!((report.valid, report.first_broken_sequence), (false, Some(5)));
-    assert!(report.reason.as_deref().is_some_and(|r| r.starts_with("entries 5 to 6 are covered by no signature")));
+    assert!(
+        report.reason.as_deref().is_some_and(
+            |r| r.starts_with("entries 5 to 6 are covered by no signature: written without the signing key")
+        )
+    );
 
     let tail: Vec<_> = signatures.iter().filter(|s| s.sequence < 7).cloned().collect();
     let report = check(genesis(), Some(signer.keyring()), false, &entries, &tail, head(&entries));

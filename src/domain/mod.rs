@@ -11,7 +11,7 @@ pub mod ticket;
 pub mod validation;
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditRecord};
-pub use chain_check::{ChainEnd, ChainReport, ChainVerifier};
+pub use chain_check::{ArchiveLine, ChainEnd, ChainReport, ChainVerifier};
 pub use ids::TicketId;
 pub use patch::{PatchError, TicketPatch};
 pub use signing::{ChainSignature, ChainSigner, KeyError, Keyring, SignatureKind, SignedHead};

@@ -218,7 +218,7 @@ impl ChainSigner {
     }
 
     /// The private key as PKCS#8 PEM (wiped when dropped).
-    pub fn private_pem(&self) -> Result<ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing<String>, KeyError> {
+    pub fn private_pem(&self) -> Result<zeroize::Zeroizing<String>, KeyError> {
         self.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::NotPrivateKey(e.to_string()))
     }
 

@@ -12,6 +12,7 @@ mod duplicates;
 mod health;
 mod properties;
 mod rules;
+mod signing;
 mod sweeper;
 mod tickets;
 mod triage;
