@@ -13,5 +13,6 @@ mod operations;
 mod postgres;
 mod rules;
 mod serve;
+mod signing;
 mod train;
 mod triage;
