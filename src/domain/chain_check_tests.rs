@@ -238,6 +238,9 @@ fn without_keys_the_hash_chain_messages_are_unchanged() {
     assert_eq!(report.reason.as_deref(), Some("entries 2 to 2 are missing"));
     let report = check(genesis(), None, false, &entries[..3], &[], head(&entries));
     assert_eq!((report.first_broken_sequence, report.reason.as_deref()), (Some(4), Some("entries 4 to 4 are missing")));
+    let twice: Vec<_> = entries.iter().chain(&entries[3..]).cloned().collect();
+    let report = check(genesis(), None, false, &twice, &[], head(&entries));
+    assert_eq!(report.reason.as_deref(), Some("entry 4 comes again, or out of order, after entry 4"));
     let mut mixed = entries.clone();
     mixed[1].record.actor = "mallory".into();
     let report = check(genesis(), None, false, &mixed, &[], head(&entries));
