@@ -18,6 +18,7 @@ use tokio::{
 
 use self::{reloads::Reloads, security::security};
 use crate::{
+    audit_keys::{KeyFileError, signer_from_settings},
     auth::{AuthError, Authenticator},
     config::{PrivacySettings, Settings, StoreType},
     grpc::{
@@ -80,14 +81,9 @@ pub enum StartError {
     /// The store holds personal data the configured keys cannot read (no key, a missing or wrong key).
     #[error("cannot read the personal data encrypted at rest: {0}")]
     Keys(#[source] StoreError),
-    /// A setting names something this build cannot do yet.
-    #[error("{key}: {reason}")]
-    Unsupported {
-        /// The setting.
-        key: &'static str,
-        /// Why.
-        reason: &'static str,
-    },
+    /// The audit signing key (or an earlier public key) is missing, unreadable or malformed.
+    #[error(transparent)]
+    AuditKey(#[from] KeyFileError),
 }
 
 /// A built service, its listeners bound, ready to run.
@@ -113,13 +109,14 @@ async fn bind(key: &'static str, addr: SocketAddr) -> Result<(TcpListener, Socke
 }
 
 impl Application {
-    /// Binds the listeners, takes the store's lock (a file store), opens and migrates the store, loads
-    /// the rules and models and builds every service. Nothing runs until
+    /// Reads the audit signing key, binds the listeners, takes the store's lock (a file store), opens
+    /// and migrates the store (signing the audit chain with the key, when there is one), loads the
+    /// rules and models and builds every service. Nothing runs until
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        refuse_unsupported(&settings)?;
         // Checked before anything is bound: an unprotected public address is refused as configured.
         let security = security(&settings, settings.listen_addr)?;
+        let signer = signer_from_settings(&settings.audit)?.map(Arc::new);
         let (listener, addr) = bind("listen_addr", settings.listen_addr).await?;
         let metrics = match settings.metrics_addr {
             Some(at) => {
@@ -153,6 +150,10 @@ impl Application {
                 sealed_metadata = ?vault.sealed_metadata(),
                 "privacy: requester addresses and listed metadata are encrypted at rest"
             );
+        }
+        if let Some(signer) = signer {
+            tracing::info!(key_id = signer.key_id(), "the audit chain is signed with key {}", signer.key_id());
+            store = store.signed_by(signer);
         }
         let (stop, stopping) = watch::channel(false);
         let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
@@ -298,15 +299,6 @@ impl Application {
         }
         monitor.abort();
         outcome
-    }
-}
-
-/// Refuses the security settings whose part is not built yet, rather than ignoring them.
-fn refuse_unsupported(settings: &Settings) -> Result<(), StartError> {
-    let pending = [("audit.signing_key_file", settings.audit.signing_key_file.is_some())];
-    match pending.into_iter().find(|(_, set)| *set) {
-        Some((key, _)) => Err(StartError::Unsupported { key, reason: "not supported by this build yet" }),
-        None => Ok(()),
     }
 }
 

@@ -1,12 +1,14 @@
 //! helpdesk-ai: a gRPC service that triages helpdesk tickets.
 //!
 //! # Layout
-//! - [`domain`]: tickets, identifiers, validation, patches and audit entries; no gRPC, no database.
+//! - [`domain`]: tickets, identifiers, validation, patches, audit entries, the signatures over the
+//!   audit chain and the chain check; no gRPC, no database.
 //! - [`triage`]: the pure pipeline (signals, classification, score, routing rules, escalation, cache).
 //! - [`learn`]: text classifiers trained on past tickets (training, evaluation, model files).
 //! - [`store`]: the database layer (sea-orm entities, migrations, the repository).
 //! - [`service`]: the application service layer every RPC and command goes through (intake, tickets,
 //!   rules, audit), with one error type.
+//! - [`audit_keys`]: the audit chain's key files (the Ed25519 signing key, public keys).
 //! - [`app`]: the composition root: builds and runs everything `helpdesk serve` runs, from the settings.
 //! - [`sweeper`]: the periodic escalation of ageing tickets, one sweeping instance at a time.
 //! - [`reload`]: hot reload of the routing rules on SIGHUP and on file change, audited.
@@ -20,6 +22,7 @@
 //! - [`proto`]: code generated from `proto/helpdesk/v1`.
 
 pub mod app;
+pub mod audit_keys;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -92,6 +92,9 @@ impl Settings {
         if self.privacy.key_file.is_none() && !self.privacy.encrypted_metadata_keys.is_empty() {
             return Err(invalid("privacy.encrypted_metadata_keys", "needs privacy.key_file"));
         }
+        if self.audit.signing_key_file.is_none() && !self.audit.previous_public_key_files.is_empty() {
+            return Err(invalid("audit.previous_public_key_files", "needs audit.signing_key_file"));
+        }
         Ok(())
     }
 }

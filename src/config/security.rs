@@ -93,4 +93,6 @@ pub struct PrivacySettings {
 pub struct AuditSettings {
     /// The Ed25519 key that signs the audit chain's head (`helpdesk audit generate-key`).
     pub signing_key_file: Option<PathBuf>,
+    /// Public keys (PEM) of earlier signing keys, whose signatures still verify after a rotation.
+    pub previous_public_key_files: Vec<PathBuf>,
 }

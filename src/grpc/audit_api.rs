@@ -8,14 +8,14 @@ use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
 use super::{
-    convert::audit_to_proto,
+    convert::{audit_to_proto, signature_to_proto},
     request::{actor, non_empty, page, required_time, time},
     status::to_status,
 };
 use crate::{
     domain::AuditEntry,
     proto::{self, audit_service_server::AuditService},
-    service::{EntryReceiver, ServiceError, Services, WatchFilter},
+    service::{EntryReceiver, ExportItem, ExportReceiver, ServiceError, Services, WatchFilter},
     store::AuditFilter,
 };
 
@@ -33,10 +33,26 @@ impl AuditApi {
 
 type EntryStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
-/// The entries of a watch or an export as the messages of a response stream.
+/// The entries of a watch as the messages of a response stream.
 fn entries<T: Send + 'static>(receiver: EntryReceiver, message: fn(proto::AuditEntry) -> T) -> EntryStream<T> {
     let convert =
         move |item: Result<AuditEntry, ServiceError>| item.map(|e| message(audit_to_proto(&e))).map_err(to_status);
+    Box::pin(ReceiverStream::new(receiver).map(convert))
+}
+
+/// The items of an export as the messages of a response stream: an entry or a signature each.
+fn export_items(receiver: ExportReceiver) -> EntryStream<proto::ExportAuditEntriesResponse> {
+    let convert = |item: Result<ExportItem, ServiceError>| {
+        item.map(|item| match item {
+            ExportItem::Entry(e) => {
+                proto::ExportAuditEntriesResponse { entry: Some(audit_to_proto(&e)), signature: None }
+            }
+            ExportItem::Signature(s) => {
+                proto::ExportAuditEntriesResponse { entry: None, signature: Some(signature_to_proto(&s)) }
+            }
+        })
+        .map_err(to_status)
+    };
     Box::pin(ReceiverStream::new(receiver).map(convert))
 }
 
@@ -85,7 +101,7 @@ impl AuditService for AuditApi {
         let actor = actor(&request);
         let before = time("before", request.into_inner().before)?;
         let receiver = self.services.audit.export(before, actor);
-        Ok(Response::new(entries(receiver, |entry| proto::ExportAuditEntriesResponse { entry: Some(entry) })))
+        Ok(Response::new(export_items(receiver)))
     }
 
     async fn purge_audit_entries(
@@ -104,12 +120,16 @@ impl AuditService for AuditApi {
         request: Request<proto::VerifyAuditChainRequest>,
     ) -> Result<Response<proto::VerifyAuditChainResponse>, Status> {
         let actor = actor(&request);
-        let report = self.services.audit.verify(&actor, Utc::now()).await.map_err(to_status)?;
+        let strict = request.into_inner().strict;
+        let report = self.services.audit.verify(strict, &actor, Utc::now()).await.map_err(to_status)?;
         Ok(Response::new(proto::VerifyAuditChainResponse {
             valid: report.valid,
             entries_checked: report.entries_checked,
             first_broken_sequence: report.first_broken_sequence.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
             reason: report.reason.unwrap_or_default(),
+            signatures_required: report.signatures_required,
+            signatures_checked: report.signatures_checked,
+            unsigned_entries: report.unsigned_entries,
         }))
     }
 }

@@ -1,12 +1,16 @@
-//! The audit log operations: list, watch (from the moment the watch is accepted), export (recorded
-//! once the whole export was handed over), purge and verify.
+//! The audit log operations: list, watch (from the moment the watch is accepted), export with its
+//! signatures (recorded once the whole export was handed over), purge and verify.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
-use super::{error::ServiceError, records};
+use super::{
+    error::ServiceError,
+    export::{ExportItem, ExportRun},
+    records,
+};
 use crate::{
     domain::{Actor, AuditEntry},
     store::{AuditFilter, ChainReport, Page, PageRequest, Store},
@@ -17,8 +21,10 @@ const BATCH: u64 = 500;
 /// Entries a watch or an export may have read but not yet handed over.
 const BUFFER: usize = 64;
 
-/// The entries of a watch or an export as they come; an error ends them.
+/// The entries of a watch as they come; an error ends them.
 pub type EntryReceiver = mpsc::Receiver<Result<AuditEntry, ServiceError>>;
+/// The items of an export as they come; an error ends them.
+pub type ExportReceiver = mpsc::Receiver<Result<ExportItem, ServiceError>>;
 
 /// What a watch follows: every entry, or one ticket's, or one action's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,30 +72,31 @@ impl Audit {
         Ok(rx)
     }
 
-    /// Every entry written before `before` (all when `None`), oldest first. When the whole export was
-    /// handed over it is recorded (`audit.exported`), which lets a purge without force remove those
-    /// entries; an export the receiver dropped is not recorded.
-    pub fn export(&self, before: Option<DateTime<Utc>>, actor: Actor) -> EntryReceiver {
+    /// Every entry written before `before` (all when `None`), oldest first, each followed by the
+    /// signatures made at it, and with a signing key the export signature at the end. When the whole
+    /// export was handed over it is recorded (`audit.exported`), which lets a purge without force
+    /// remove those entries; an export the receiver dropped, or whose export signature was refused
+    /// (the chain does not verify), is not recorded.
+    pub fn export(&self, before: Option<DateTime<Utc>>, actor: Actor) -> ExportReceiver {
         let (tx, rx) = mpsc::channel(BUFFER);
+        let mut run = ExportRun::new(self.store.clone(), before);
         let store = self.store.clone();
         tokio::spawn(async move {
-            let (mut last, mut count) = (0i64, 0u64);
             loop {
-                let page = match store.export_audit_page(before, last, BATCH).await {
-                    Ok(page) if page.is_empty() => break,
-                    Ok(page) => page,
-                    Err(e) => {
-                        let _ = tx.send(Err(e.into())).await;
-                        return;
+                match run.next().await {
+                    Ok(Some(item)) => {
+                        if tx.send(Ok(item)).await.is_err() {
+                            return;
+                        }
                     }
-                };
-                for entry in page {
-                    (last, count) = (entry.sequence, count + 1);
-                    if tx.send(Ok(entry)).await.is_err() {
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
                         return;
                     }
                 }
             }
+            let (count, last) = run.summary();
             if count > 0
                 && let Err(e) = store.record_audit_export(before, last, count, &actor, Utc::now()).await
             {
@@ -110,10 +117,11 @@ impl Audit {
         Ok(self.store.purge_audit(before, force, actor, now).await?)
     }
 
-    /// Checks the hash chain and names the first broken entry; the verification is itself an audit
-    /// entry (`audit.verified`, with its outcome).
-    pub async fn verify(&self, actor: &Actor, now: DateTime<Utc>) -> Result<ChainReport, ServiceError> {
-        let report = self.store.verify_audit().await?;
+    /// Checks the hash chain (and, with a signing key, its signatures) and names the first broken
+    /// entry; `strict` breaks entries written before signing was turned on. The verification is itself
+    /// an audit entry (`audit.verified`, with its outcome).
+    pub async fn verify(&self, strict: bool, actor: &Actor, now: DateTime<Utc>) -> Result<ChainReport, ServiceError> {
+        let report = self.store.verify_audit_with(strict).await?;
         self.store.record_audit(records::verified(&report, actor, now)).await?;
         Ok(report)
     }

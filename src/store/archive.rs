@@ -12,6 +12,7 @@ use super::{
     entities::{audit_entry, audit_export},
     error::StoreError,
     rows::{audit_from_row, micros},
+    signatures::delete_signatures_through,
 };
 use crate::domain::{Actor, AuditAction, AuditEntry, AuditRecord};
 
@@ -78,9 +79,10 @@ impl Store {
         self.commit(write).await
     }
 
-    /// Removes the entries written before `before` (the run of them at the start of the log). Unless
-    /// `force`, refuses when no recorded export reached the last entry to be removed. The chain's anchor
-    /// moves to that entry, and `audit.purged` is appended.
+    /// Removes the entries written before `before` (the run of them at the start of the log), and the
+    /// signatures made at them. Unless `force`, refuses when no recorded export reached the last entry
+    /// to be removed. The chain's anchor moves to that entry, and `audit.purged` is appended; with a
+    /// signer, the commit signs the new head with the new anchor.
     pub async fn purge_audit(
         &self,
         before: DateTime<Utc>,
@@ -127,6 +129,7 @@ impl Store {
             .exec(write.conn())
             .await?
             .rows_affected;
+        delete_signatures_through(write.conn(), end).await?;
         write.set_anchor(end, last_removed.hash);
         let details =
             json!({ "before": rfc3339(Some(before)), "up_to_sequence": end, "count": removed, "forced": force });

@@ -155,6 +155,8 @@ async fn inspect(db: &DatabaseConnection) -> Result<SnapshotReport, StoreError> 
         audit_committed: Arc::new(tx),
         observer: super::observe::unobserved(),
         sealing: super::sealing::Sealing::default(),
+        signer: None,
+        keyring: None,
     };
     let chain = store.verify_audit().await.map_err(|e| refused(format!("its audit log cannot be read ({e})")))?;
     if !chain.valid {

@@ -1,6 +1,7 @@
 //! Write transactions that append to the audit chain: the chain head row is updated first (the write lock),
-//! entries get consecutive sequences and linked hashes, and subscribers hear about each commit. The wait
-//! for the lock (`begin_write`) and the whole transaction (`write_transaction`) are timed.
+//! entries get consecutive sequences and linked hashes, the new head is signed (when the store has a
+//! signer) in the same transaction, and subscribers hear about each commit. The wait for the lock
+//! (`begin_write`) and the whole transaction (`write_transaction`) are timed.
 
 use std::time::Instant;
 
@@ -14,13 +15,16 @@ use super::{
     entities::audit_chain::{self, Column as Head, HEAD_ID},
     error::StoreError,
     rows::{audit_row, to_stored_precision},
+    signatures::insert_signature,
 };
-use crate::domain::{AuditEntry, AuditRecord};
+use crate::domain::{AuditEntry, AuditRecord, SignatureKind, SignedHead};
 
 /// An open write transaction holding the audit chain's lock.
 pub(super) struct WriteTxn {
     txn: DatabaseTransaction,
     head: audit_chain::Model,
+    /// The newest sequence when the transaction began: what it appends starts after it.
+    began_at: i64,
     changed: bool,
     appended: bool,
     started: Instant,
@@ -101,12 +105,25 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::internal("the audit chain head row is missing"))?;
         self.finished("begin_write", started);
-        Ok(WriteTxn { txn, head, changed: false, appended: false, started })
+        let began_at = head.last_sequence;
+        Ok(WriteTxn { txn, head, began_at, changed: false, appended: false, started })
     }
 
-    /// Saves the chain head, commits, and wakes audit subscribers when entries were appended.
+    /// Saves the chain head and, with a signer, its signature (covering what this transaction
+    /// appended and the anchor), commits, and wakes audit subscribers when entries were appended.
     pub(super) async fn commit(&self, write: WriteTxn) -> Result<(), StoreError> {
-        let WriteTxn { txn, head, changed, appended, started } = write;
+        let WriteTxn { txn, head, began_at, changed, appended, started } = write;
+        if changed && let Some(signer) = &self.signer {
+            let signed = SignedHead {
+                kind: SignatureKind::Commit,
+                sequence: head.last_sequence,
+                head_hash: head.last_hash.clone(),
+                first_sequence: began_at + 1,
+                anchor_sequence: head.anchor_sequence,
+                anchor_hash: head.anchor_hash.clone(),
+            };
+            insert_signature(&txn, &signer.sign(signed, chrono::Utc::now())).await?;
+        }
         if changed {
             audit_chain::Entity::update_many()
                 .col_expr(Head::LastSequence, Expr::value(head.last_sequence))

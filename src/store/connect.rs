@@ -18,6 +18,7 @@ use super::{
     sealing::Sealing,
     settings::StoreSettings,
 };
+use crate::domain::{ChainSigner, Keyring};
 
 /// The SQLite file's name inside `store_path`.
 pub const SQLITE_FILE: &str = "helpdesk.db";
@@ -28,14 +29,17 @@ const FILE_POOL_SIZE: u32 = 8;
 /// How long a caller waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The ticket store: a database pool and the signal that new audit entries were committed.
-/// Cloning is cheap; every clone shares the pool.
+/// The ticket store: a database pool, the signal that new audit entries were committed, and the
+/// keys that sign and verify the audit chain when it is given them. Cloning is cheap; every clone
+/// shares the pool.
 #[derive(Clone)]
 pub struct Store {
     pub(super) db: DatabaseConnection,
     pub(super) audit_committed: Arc<watch::Sender<i64>>,
     pub(super) observer: Arc<dyn StoreObserver>,
     pub(super) sealing: Sealing,
+    pub(super) signer: Option<Arc<ChainSigner>>,
+    pub(super) keyring: Option<Arc<Keyring>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -102,7 +106,14 @@ impl Store {
 
     async fn open(db: DatabaseConnection) -> Result<(Store, Vec<String>), StoreError> {
         let (tx, _) = watch::channel(0);
-        let store = Store { db, audit_committed: Arc::new(tx), observer: unobserved(), sealing: Sealing::default() };
+        let store = Store {
+            db,
+            audit_committed: Arc::new(tx),
+            observer: unobserved(),
+            sealing: Sealing::default(),
+            signer: None,
+            keyring: None,
+        };
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "store: migrations applied");
@@ -175,10 +186,15 @@ async fn memory_pool() -> Result<DatabaseConnection, StoreError> {
 }
 
 /// SQLite file `<dir>/helpdesk.db` in WAL mode (created, with its folder, when `create`); every
-/// pooled connection gets the same pragmas.
+/// pooled connection gets the same pragmas. A folder it creates is private to the owner (0700), and
+/// so is a database file it creates (0600; SQLite gives its -wal and -shm files the same mode).
 async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, StoreError> {
     if create {
-        tokio::fs::create_dir_all(dir).await.map_err(|e| unavailable(sqlx::Error::Io(e)))?;
+        let (dir, file) = (dir.to_path_buf(), dir.join(SQLITE_FILE));
+        tokio::task::spawn_blocking(move || create_private(&dir, &file))
+            .await
+            .map_err(|e| StoreError::internal(format!("creating the store folder failed: {e}")))?
+            .map_err(|e| unavailable(sqlx::Error::Io(e)))?;
     }
     let options = SqliteConnectOptions::new()
         .filename(dir.join(SQLITE_FILE))
@@ -196,6 +212,18 @@ async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, Store
         .await
         .map_err(unavailable)?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// Creates the folder `dir` (0700) and the empty database `file` (0600) where they are missing;
+/// existing ones keep their modes.
+pub(super) fn create_private(dir: &Path, file: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn unavailable(err: sqlx::Error) -> StoreError {
@@ -231,6 +259,22 @@ mod tests {
         assert_eq!((read, latest), (stored.ticket, Some(stored.result)));
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 1);
         assert_eq!(*store.subscribe_audit().borrow(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_new_file_store_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = StoreSettings::File { dir: dir.path().join("a/b") };
+        let store = Store::connect(&settings).await.expect("opened");
+        triaged(&store, 1, 0, "network", Category::Technical).await;
+        let mode = |path: &Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("a")), 0o700);
+        assert_eq!(mode(&dir.path().join("a/b")), 0o700);
+        for name in [SQLITE_FILE, "helpdesk.db-wal", "helpdesk.db-shm"] {
+            assert_eq!(mode(&dir.path().join("a/b").join(name)), 0o600, "{name}");
+        }
+        store.close().await.expect("closed");
     }
 
     #[tokio::test]

@@ -27,14 +27,21 @@ pub enum LockMode {
 }
 
 impl StoreLock {
-    /// Takes the lock of the store folder `dir` (created if missing) without waiting; refuses with
-    /// `FailedPrecondition` when it is held in a conflicting way.
+    /// Takes the lock of the store folder `dir` (created 0700 if missing; the lock file 0600) without
+    /// waiting; refuses with `FailedPrecondition` when it is held in a conflicting way.
     pub fn acquire(dir: &Path, mode: LockMode) -> Result<StoreLock, StoreError> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         let io = |e: std::io::Error| {
             StoreError::FailedPrecondition(format!("cannot lock the store at {}: {e}", dir.display()))
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE)).map_err(io)?;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(dir.join(LOCK_FILE))
+            .map_err(io)?;
         let taken = match mode {
             LockMode::Shared => file.try_lock_shared(),
             LockMode::Exclusive => file.try_lock(),
@@ -70,5 +77,15 @@ mod tests {
         let err = StoreLock::acquire(dir.path(), LockMode::Shared).expect_err("restoring");
         assert!(err.to_string().contains("is being restored"), "{err}");
         drop(restore);
+    }
+
+    #[test]
+    fn the_lock_file_and_a_folder_it_creates_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = dir.path().join("store");
+        let _lock = StoreLock::acquire(&store, LockMode::Shared).expect("locked");
+        let mode = |path: &Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;
+        assert_eq!((mode(&store), mode(&store.join(LOCK_FILE))), (0o700, 0o600));
     }
 }

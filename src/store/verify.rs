@@ -1,86 +1,92 @@
-//! Verifying the audit chain: every entry's own hash, every link to the entry before it, no gaps, and
-//! the chain head, starting from the anchor a purge left (the genesis hash for a fresh log).
+//! Verifying the audit chain as stored: every entry's own hash, every link to the entry before it, no
+//! gaps, and the chain head, starting from the anchor a purge left (the genesis hash for a fresh log);
+//! with a keyring, the signatures too (see [`ChainVerifier`]). One read transaction, a page at a time.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 
 use super::{
     connect::Store,
-    entities::{audit_chain, audit_entry},
+    entities::{audit_chain, audit_entry, audit_signature},
     error::StoreError,
     rows::audit_from_row,
+    signatures::signatures_where,
 };
+use crate::domain::{ChainEnd, ChainReport, ChainVerifier};
 
 /// Entries read at a time.
 const PAGE: u64 = 1000;
 
-/// The outcome of a chain verification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainReport {
-    /// True when every entry's hash and link hold.
-    pub valid: bool,
-    /// How many entries were checked.
-    pub entries_checked: u64,
-    /// Sequence of the first broken entry.
-    pub first_broken_sequence: Option<i64>,
-    /// Why that entry is broken.
-    pub reason: Option<String>,
-}
-
-impl ChainReport {
-    fn broken(entries_checked: u64, sequence: i64, reason: String) -> Self {
-        ChainReport { valid: false, entries_checked, first_broken_sequence: Some(sequence), reason: Some(reason) }
-    }
-}
-
 impl Store {
-    /// Checks the whole chain in one read transaction, oldest entry first, and names the first broken entry.
+    /// Checks the whole chain in one read transaction, oldest entry first, and names the first broken
+    /// entry; with a keyring, entries written before signing was turned on are counted, not broken.
     pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
+        self.verify_audit_with(false).await
+    }
+
+    /// [`verify_audit`](Self::verify_audit); when `strict`, entries no signature of their own covers
+    /// (written before signing was turned on) are broken too.
+    pub async fn verify_audit_with(&self, strict: bool) -> Result<ChainReport, StoreError> {
         let txn = self.db.begin().await?;
+        let (report, _) = self.verify_in(&txn, strict).await?;
+        txn.commit().await?;
+        Ok(report)
+    }
+
+    /// The check, inside `txn`; also the head it checked against.
+    pub(super) async fn verify_in(
+        &self,
+        txn: &DatabaseTransaction,
+        strict: bool,
+    ) -> Result<(ChainReport, audit_chain::Model), StoreError> {
         let head = audit_chain::Entity::find_by_id(audit_chain::HEAD_ID)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| StoreError::internal("the audit chain head row is missing"))?;
-        let (mut expected_sequence, mut expected_prev) = (head.anchor_sequence + 1, head.anchor_hash.clone());
-        let mut checked = 0u64;
-        loop {
+        let keyring = self.keyring.as_deref();
+        let mut check = ChainVerifier::new(Some((head.anchor_sequence, head.anchor_hash.clone())), keyring, strict);
+        if keyring.is_some() {
+            for signature in signatures_where(txn, audit_signature::Column::Sequence.lte(head.anchor_sequence)).await? {
+                check.signature(&signature);
+            }
+        }
+        let mut next = head.anchor_sequence + 1;
+        while !check.chain_broken() {
             let rows = audit_entry::Entity::find()
-                .filter(audit_entry::Column::Sequence.gte(expected_sequence))
+                .filter(audit_entry::Column::Sequence.gte(next))
                 .filter(audit_entry::Column::Sequence.lte(head.last_sequence))
                 .order_by_asc(audit_entry::Column::Sequence)
                 .limit(PAGE)
-                .all(&txn)
+                .all(txn)
                 .await?;
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else { break };
+            let (first, last) = (first.sequence, last.sequence);
             let last_page = (rows.len() as u64) < PAGE;
+            let mut signatures = match keyring {
+                Some(_) => signatures_where(txn, audit_signature::Column::Sequence.between(first, last)).await?,
+                None => Vec::new(),
+            }
+            .into_iter()
+            .peekable();
             for row in rows {
                 let entry = audit_from_row(row)?;
-                if entry.sequence != expected_sequence {
-                    let reason = format!("entries {expected_sequence} to {} are missing", entry.sequence - 1);
-                    return Ok(ChainReport::broken(checked, expected_sequence, reason));
+                check.entry(&entry);
+                while let Some(signature) = signatures.next_if(|s| s.sequence <= entry.sequence) {
+                    check.signature(&signature);
                 }
-                checked += 1;
-                if entry.prev_hash != expected_prev {
-                    let reason = format!("entry {} does not link to the entry before it", entry.sequence);
-                    return Ok(ChainReport::broken(checked, entry.sequence, reason));
-                }
-                if let Some(reason) = entry.hash_mismatch() {
-                    return Ok(ChainReport::broken(checked, entry.sequence, reason));
-                }
-                expected_sequence = entry.sequence + 1;
-                expected_prev = entry.hash;
             }
+            next = last + 1;
             if last_page {
                 break;
             }
         }
-        if expected_sequence <= head.last_sequence {
-            let reason = format!("entries {expected_sequence} to {} are missing", head.last_sequence);
-            return Ok(ChainReport::broken(checked, expected_sequence, reason));
+        if keyring.is_some() && !check.chain_broken() {
+            let after = (next - 1).max(head.anchor_sequence);
+            for signature in signatures_where(txn, audit_signature::Column::Sequence.gt(after)).await? {
+                check.signature(&signature);
+            }
         }
-        if expected_prev != head.last_hash {
-            let reason = format!("entry {} does not match the hash recorded for the newest entry", head.last_sequence);
-            return Ok(ChainReport::broken(checked, head.last_sequence, reason));
-        }
-        Ok(ChainReport { valid: true, entries_checked: checked, first_broken_sequence: None, reason: None })
+        let report = check.finish(ChainEnd::Head { last_sequence: head.last_sequence, last_hash: &head.last_hash });
+        Ok((report, head))
     }
 }
 
@@ -95,7 +101,7 @@ mod tests {
     async fn an_intact_chain_verifies_and_a_tampered_row_is_named() {
         let store = Store::open_memory().await.expect("store");
         let fresh = store.verify_audit().await.expect("verify");
-        assert_eq!(fresh, ChainReport { valid: true, entries_checked: 0, first_broken_sequence: None, reason: None });
+        assert_eq!(fresh, ChainReport { valid: true, ..Default::default() });
         for n in 0..5u32 {
             triaged(&store, n, i64::from(n), "network", Category::Technical).await;
         }

@@ -92,7 +92,7 @@ async fn export_then_purge_keeps_the_chain_verifiable(backend: Backend) {
     for i in 0..5 {
         triage(&mut app, ticket(&format!("Ticket {i}"), "Details")).await;
     }
-    let verify = app.audit.verify_audit_chain(VerifyAuditChainRequest {}).await.expect("verify").into_inner();
+    let verify = app.audit.verify_audit_chain(VerifyAuditChainRequest::default()).await.expect("verify").into_inner();
     assert!(verify.valid, "{}", verify.reason);
     assert_eq!(verify.entries_checked, 5);
 
@@ -127,7 +127,7 @@ async fn export_then_purge_keeps_the_chain_verifiable(backend: Backend) {
         app.audit.list_audit_entries(ListAuditEntriesRequest::default()).await.expect("list").into_inner().entries;
     let actions: Vec<&str> = left.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["audit.purged", "audit.exported"], "newest first");
-    let verify = app.audit.verify_audit_chain(VerifyAuditChainRequest {}).await.expect("verify").into_inner();
+    let verify = app.audit.verify_audit_chain(VerifyAuditChainRequest::default()).await.expect("verify").into_inner();
     assert!(verify.valid, "{}", verify.reason);
     app.shutdown().await;
 }
@@ -163,7 +163,7 @@ async fn verify_names_the_first_entry_changed_behind_the_service() {
     let db = sea_orm::Database::connect(url).await.expect("open the file");
     db.execute_unprepared("UPDATE audit_entries SET actor = 'mallory' WHERE sequence = 2").await.expect("tamper");
     db.close().await.expect("close");
-    let report = app.audit.verify_audit_chain(VerifyAuditChainRequest {}).await.expect("verify").into_inner();
+    let report = app.audit.verify_audit_chain(VerifyAuditChainRequest::default()).await.expect("verify").into_inner();
     assert!(!report.valid);
     assert_eq!(report.first_broken_sequence, 2);
     assert!(!report.reason.is_empty());

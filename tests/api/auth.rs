@@ -169,7 +169,7 @@ async fn call(client: &mut HelpdeskClient, method: &str) -> Code {
                 .map(drop),
         ),
         "helpdesk.v1.AuditService/VerifyAuditChain" => {
-            code(client.audit_service.verify_audit_chain(proto::VerifyAuditChainRequest {}).await.map(drop))
+            code(client.audit_service.verify_audit_chain(proto::VerifyAuditChainRequest::default()).await.map(drop))
         }
         other => panic!("no call for {other}: add one (every RPC is tested)"),
     }

@@ -14,6 +14,7 @@ mod health;
 mod privacy;
 mod properties;
 mod rules;
+mod signing;
 mod sweeper;
 mod tickets;
 mod tls;

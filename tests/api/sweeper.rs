@@ -93,7 +93,7 @@ async fn overdue_tickets_are_escalated_once_by_one_instance_at_a_time(backend: B
     assert_eq!(b.sweep_once().await.expect("sweeps"), SweepOutcome::Swept(1), "b took over");
     assert_eq!(status_of(&mut app, &late).await, proto::Status::Escalated as i32);
     assert_eq!(escalated_entries(&mut app).await.len(), 4);
-    let report = app.audit.verify_audit_chain(VerifyAuditChainRequest {}).await.expect("verified").into_inner();
+    let report = app.audit.verify_audit_chain(VerifyAuditChainRequest::default()).await.expect("verified").into_inner();
     assert!(report.valid, "{report:?}");
 }
 

@@ -16,5 +16,6 @@ mod privacy;
 mod rules;
 mod security;
 mod serve;
+mod signing;
 mod train;
 mod triage;

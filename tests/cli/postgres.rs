@@ -163,7 +163,7 @@ async fn two_servers_on_one_database_store_each_ticket_once_and_watch_each_other
     sequences.sort_unstable();
     assert_eq!(sequences, (1..=2 * TICKETS as u64).collect::<Vec<_>>(), "one chain without gaps");
     let report =
-        clients[1].audit_service.verify_audit_chain(proto::VerifyAuditChainRequest {}).await.expect("verified");
+        clients[1].audit_service.verify_audit_chain(proto::VerifyAuditChainRequest::default()).await.expect("verified");
     assert!(report.get_ref().valid, "{:?}", report.get_ref());
 
     // Each watch saw every entry, half of them written through the other instance.

@@ -266,6 +266,9 @@ def test_export_purge_and_verify_audit(client: HelpdeskClient) -> None:
     assert report.valid, report.reason
     assert report.entries_checked == 4
     assert report.first_broken_sequence == 0
+    # No signing key on this server: hashes only, and strictness changes nothing.
+    assert not report.signatures_required
+    assert client.verify_audit(strict=True).valid
 
     cutoff = datetime.now(timezone.utc) + timedelta(seconds=1)
     with pytest.raises(HelpdeskError) as caught:

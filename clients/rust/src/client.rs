@@ -255,7 +255,7 @@ impl HelpdeskClient {
 
     /// Checks the audit log's hash chain and names the first broken entry.
     pub async fn verify_audit(&mut self) -> Result<proto::VerifyAuditChainResponse> {
-        Ok(self.audit_service.verify_audit_chain(proto::VerifyAuditChainRequest {}).await?.into_inner())
+        Ok(self.audit_service.verify_audit_chain(proto::VerifyAuditChainRequest::default()).await?.into_inner())
     }
 
     /// The serving status of `service` (`""`: the server as a whole).

@@ -166,15 +166,22 @@ export interface HelpdeskClient {
    * accepted the watch; no deadline unless `timeoutMs` is given.
    */
   watchAudit(filters?: WatchAuditFilters, options?: WatchAuditOptions): Promise<AuditWatch>;
-  /** AuditService/ExportAuditEntries: yields the entries written before `before` (all if absent), oldest first. */
+  /**
+   * AuditService/ExportAuditEntries: yields the entries written before `before` (all if absent), oldest first.
+   * The chain signatures a signing server sends between them are skipped.
+   */
   exportAudit(before?: TimeInit): AsyncGenerator<AuditEntry>;
   /**
    * AuditService/PurgeAuditEntries: removes the entries written before `before`; returns how many.
    * Refused (FailedPrecondition) unless an export covered them or `force` is set.
    */
   purgeAudit(before: TimeInit, options?: PurgeAuditOptions): Promise<bigint>;
-  /** AuditService/VerifyAuditChain: `valid`, `entriesChecked`, `firstBrokenSequence` (0 if intact), `reason`. */
-  verifyAudit(): Promise<VerifyAuditChainResponse>;
+  /**
+   * AuditService/VerifyAuditChain: `valid`, `entriesChecked`, `firstBrokenSequence` (0 if intact), `reason`,
+   * and for a signing server `signaturesChecked` and `unsignedEntries`; `strict` counts entries written
+   * before signing was turned on as broken.
+   */
+  verifyAudit(options?: { strict?: boolean }): Promise<VerifyAuditChainResponse>;
   /** TicketStoreService/GetStats: `total` and the maps byStatus, byCategory, byPriority, byQueue. */
   stats(): Promise<GetStatsResponse>;
   /**
@@ -382,8 +389,8 @@ export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOpt
       return response.purgedCount;
     },
 
-    verifyAudit() {
-      return call(() => auditClient.verifyAuditChain({}));
+    verifyAudit({ strict = false } = {}) {
+      return call(() => auditClient.verifyAuditChain({ strict }));
     },
 
     stats() {

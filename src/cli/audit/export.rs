@@ -1,5 +1,6 @@
-//! `helpdesk audit export`: the audit entries from before a cutoff as JSON lines, to standard output
-//! or a file, then recorded as exported (what `helpdesk audit purge` checks).
+//! `helpdesk audit export`: the audit entries from before a cutoff as JSON lines, with the chain's
+//! signatures when it is signed, to standard output or a file (0600), then recorded as exported (what
+//! `helpdesk audit purge` checks).
 
 use std::{
     io::{BufWriter, Write},
@@ -19,12 +20,10 @@ use crate::{
         when::parse_when,
     },
     config::Settings,
-    domain::Actor,
+    domain::{Actor, ArchiveLine},
+    service::{ExportItem, ExportRun},
     store::Store,
 };
-
-/// Entries read from the store at a time.
-const PAGE: u64 = 500;
 
 /// Arguments of `helpdesk audit export`.
 #[derive(Debug, Clone, Args)]
@@ -32,6 +31,11 @@ const PAGE: u64 = 500;
 Writes the run of audit entries at the start of the log that were written before the cutoff (every
 entry without --before), oldest first, one JSON object per line: sequence, record (ticket_id, action,
 actor, created_at, details_json, rules_version), prev_hash and hash, so an archive can be re-verified.
+When the chain is signed (audit.signing_key_file), each entry is followed by the signatures made at it,
+one {\"signature\": {...}} line each, and the last line is the export signature over the last entry:
+it is made only when the chain as stored verifies (otherwise the export fails and is not recorded), and
+`helpdesk audit verify --archive FILE --public-key PUBLIC` checks the archive offline. A file written
+with --output is readable by its owner only (0600).
 Only once every line is written (and, with --output, the file is flushed and renamed into place) is
 the export recorded, with an audit.exported entry (actor \"cli\"), the same record
 AuditService.ExportAuditEntries keeps; `helpdesk audit purge --before DATE` needs it.
@@ -114,28 +118,24 @@ async fn export(
     Ok((count, last))
 }
 
-/// Writes the entries page by page; the outer error is the store's, the inner one the writer's.
+/// Writes the export's lines (entries, then signatures); the outer error is the store's, the inner
+/// one the writer's.
 async fn write_lines(
     store: &Store,
     before: Option<DateTime<Utc>>,
     out: &mut impl Write,
 ) -> Result<std::io::Result<(u64, i64)>, CliError> {
-    let (mut count, mut last) = (0u64, 0i64);
+    let mut run = ExportRun::new(store.clone(), before);
     loop {
-        let page = store
-            .export_audit_page(before, last, PAGE)
-            .await
-            .map_err(|e| CliError::Failed(format!("cannot read the audit log: {e}")))?;
-        if page.is_empty() {
-            return Ok(Ok((count, last)));
-        }
-        for entry in &page {
-            let line = serde_json::to_string(entry).map_err(|e| CliError::Failed(e.to_string()))?;
-            if let Err(e) = writeln!(out, "{line}") {
-                return Ok(Err(e));
-            }
-            last = entry.sequence;
-            count += 1;
+        let item = run.next().await.map_err(|e| CliError::Failed(format!("cannot export the audit log: {e}")))?;
+        let line = match item {
+            None => return Ok(Ok(run.summary())),
+            Some(ExportItem::Entry(entry)) => serde_json::to_string(&entry),
+            Some(ExportItem::Signature(signature)) => serde_json::to_string(&ArchiveLine::Signature { signature }),
+        };
+        let line = line.map_err(|e| CliError::Failed(e.to_string()))?;
+        if let Err(e) = writeln!(out, "{line}") {
+            return Ok(Err(e));
         }
     }
 }

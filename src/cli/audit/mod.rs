@@ -1,6 +1,8 @@
-//! `helpdesk audit`: archive the audit log (export, then purge) and verify its hash chain.
+//! `helpdesk audit`: archive the audit log (export, then purge), verify its hash chain and signatures
+//! (of the store, or of an archive offline), and make the key that signs it.
 
 mod export;
+mod keys;
 mod purge;
 mod verify;
 
@@ -9,7 +11,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 pub use export::ExportArgs;
+pub use keys::{GenerateKeyArgs, PublicKeyArgs};
 pub use purge::PurgeArgs;
+pub use verify::VerifyArgs;
 
 use crate::{cli::CliError, config::Settings};
 
@@ -23,14 +27,13 @@ pub enum AuditCommand {
     Export(ExportArgs),
     /// Remove the audit entries from before a cutoff, once an export covered them.
     Purge(PurgeArgs),
-    /// Check the audit log's hash chain and name the first broken entry.
-    #[command(after_long_help = "\
-Recomputes every entry's hash and its link to the entry before it, from the anchor a purge left (the
-genesis hash for a fresh log), in one read transaction, like AuditService.VerifyAuditChain.
-
-Exit status: 0 the chain is valid; 1 it is broken (the first broken entry and the reason are printed);
-2 the store cannot be opened.")]
-    Verify,
+    /// Check the audit log's hash chain and signatures (or an exported archive's) and name the first
+    /// broken entry.
+    Verify(VerifyArgs),
+    /// Write a new Ed25519 key that signs the audit chain, and print its public key.
+    GenerateKey(GenerateKeyArgs),
+    /// Print the public key of the audit signing key.
+    PublicKey(PublicKeyArgs),
 }
 
 /// Runs a `helpdesk audit` subcommand.
@@ -38,6 +41,8 @@ pub async fn run(command: AuditCommand, settings: &Settings) -> Result<ExitCode,
     match command {
         AuditCommand::Export(args) => export::run(args, settings).await,
         AuditCommand::Purge(args) => purge::run(args, settings).await,
-        AuditCommand::Verify => verify::run(settings).await,
+        AuditCommand::Verify(args) => verify::run(args, settings).await,
+        AuditCommand::GenerateKey(args) => keys::generate(args),
+        AuditCommand::PublicKey(args) => keys::public_key(args, settings),
     }
 }

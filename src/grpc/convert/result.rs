@@ -2,7 +2,7 @@
 
 use super::{category_to_proto, priority_to_proto, status_to_proto, timestamp};
 use crate::{
-    domain::AuditEntry,
+    domain::{AuditEntry, ChainSignature, SignatureKind},
     grpc::convert::enums::{level_to_proto, predictor_to_proto, queue_source_to_proto, source_to_proto},
     proto,
     triage::TriageResult,
@@ -68,6 +68,25 @@ pub fn result_to_proto(result: &TriageResult) -> proto::TriageResult {
             .iter()
             .map(|s| proto::SimilarTicket { ticket_id: s.ticket_id.clone(), similarity: s.similarity })
             .collect(),
+    }
+}
+
+/// A chain signature as sent in an export.
+pub fn signature_to_proto(signature: &ChainSignature) -> proto::ChainSignature {
+    let kind = match signature.kind {
+        SignatureKind::Commit => proto::ChainSignatureKind::Commit,
+        SignatureKind::Export => proto::ChainSignatureKind::Export,
+    };
+    proto::ChainSignature {
+        kind: kind as i32,
+        sequence: u64::try_from(signature.sequence).unwrap_or_default(),
+        head_hash: signature.head_hash.clone(),
+        first_sequence: u64::try_from(signature.first_sequence).unwrap_or_default(),
+        anchor_sequence: u64::try_from(signature.anchor_sequence).unwrap_or_default(),
+        anchor_hash: signature.anchor_hash.clone(),
+        key_id: signature.key_id.clone(),
+        signature: signature.signature.clone(),
+        signed_at: Some(timestamp(signature.signed_at)),
     }
 }
 

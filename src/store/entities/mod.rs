@@ -3,6 +3,7 @@
 pub mod audit_chain;
 pub mod audit_entry;
 pub mod audit_export;
+pub mod audit_signature;
 pub mod lease;
 pub mod request_key;
 pub mod ticket;

@@ -4,6 +4,7 @@ mod m0001_initial;
 mod m0002_duplicates;
 mod m0003_leases;
 mod m0004_privacy;
+mod m0005_audit_signatures;
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_duplicates::Migration),
             Box::new(m0003_leases::Migration),
             Box::new(m0004_privacy::Migration),
+            Box::new(m0005_audit_signatures::Migration),
         ]
     }
 }

@@ -477,13 +477,16 @@ class HelpdeskClient:
 
         AuditService/ExportAuditEntries: a complete export is recorded by the
         server, and allows :meth:`purge_audit` of those entries without ``force``.
+        The chain signatures a signing server sends between the entries are
+        skipped; archive the raw stream (or use ``helpdesk audit export``) to keep them.
         """
         request = audit_service_pb2.ExportAuditEntriesRequest(before=_optional_timestamp(before))
         responses: Iterable[audit_service_pb2.ExportAuditEntriesResponse] = (
             self._audit.ExportAuditEntries(request, timeout=self.timeout)
         )
         for response in _iterate(responses):
-            yield response.entry
+            if response.HasField("entry"):
+                yield response.entry
 
     @_translate
     def purge_audit(self, before: TimeLike, *, force: bool = False) -> int:
@@ -499,14 +502,17 @@ class HelpdeskClient:
         return response.purged_count
 
     @_translate
-    def verify_audit(self) -> audit_service_pb2.VerifyAuditChainResponse:
-        """Checks the audit log's hash chain (AuditService/VerifyAuditChain).
+    def verify_audit(self, *, strict: bool = False) -> audit_service_pb2.VerifyAuditChainResponse:
+        """Checks the audit log's hash chain, and its signatures when the server signs it
+        (AuditService/VerifyAuditChain).
 
         Returns ``valid``, ``entries_checked``, ``first_broken_sequence`` (0 when
-        intact) and ``reason``.
+        intact), ``reason``, ``signatures_required``, ``signatures_checked`` and
+        ``unsigned_entries``; ``strict`` counts entries written before signing was
+        turned on as broken.
         """
         response: audit_service_pb2.VerifyAuditChainResponse = self._audit.VerifyAuditChain(
-            audit_service_pb2.VerifyAuditChainRequest(), timeout=self.timeout
+            audit_service_pb2.VerifyAuditChainRequest(strict=strict), timeout=self.timeout
         )
         return response
 

@@ -324,6 +324,9 @@ describe("HelpdeskClient", () => {
     assert.ok(report.valid, report.reason);
     assert.equal(report.entriesChecked, 4n);
     assert.equal(report.firstBrokenSequence, 0n);
+    // No signing key on this server: hashes only, and strictness changes nothing.
+    assert.equal(report.signaturesRequired, false);
+    assert.ok((await client.verifyAudit({ strict: true })).valid);
 
     const cutoff = new Date(Date.now() + 1_000);
     const refused = await rejection(client.purgeAudit(cutoff));

@@ -2,8 +2,8 @@
 // @generated from file helpdesk/v1/audit_service.proto (package helpdesk.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AuditEntry } from "./ticket_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/audit_service.proto.
  */
 export const file_helpdesk_v1_audit_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9oZWxwZGVzay92MS9hdWRpdF9zZXJ2aWNlLnByb3RvEgtoZWxwZGVzay52MSLQAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJdGlja2V0X2lkGAMgASgJEg4KBmFjdGlvbhgEIAEoCRINCgVhY3RvchgFIAEoCRIuCgpzdGFydF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXQoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5oZWxwZGVzay52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI9ChhXYXRjaEF1ZGl0RW50cmllc1JlcXVlc3QSEQoJdGlja2V0X2lkGAEgASgJEg4KBmFjdGlvbhgCIAEoCSJDChlXYXRjaEF1ZGl0RW50cmllc1Jlc3BvbnNlEiYKBWVudHJ5GAEgASgLMhcuaGVscGRlc2sudjEuQXVkaXRFbnRyeSJHChlFeHBvcnRBdWRpdEVudHJpZXNSZXF1ZXN0EioKBmJlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRAoaRXhwb3J0QXVkaXRFbnRyaWVzUmVzcG9uc2USJgoFZW50cnkYASABKAsyFy5oZWxwZGVzay52MS5BdWRpdEVudHJ5IlUKGFB1cmdlQXVkaXRFbnRyaWVzUmVxdWVzdBIqCgZiZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZvcmNlGAIgASgIIjEKGVB1cmdlQXVkaXRFbnRyaWVzUmVzcG9uc2USFAoMcHVyZ2VkX2NvdW50GAEgASgEIhkKF1ZlcmlmeUF1ZGl0Q2hhaW5SZXF1ZXN0InEKGFZlcmlmeUF1ZGl0Q2hhaW5SZXNwb25zZRINCgV2YWxpZBgBIAEoCBIXCg9lbnRyaWVzX2NoZWNrZWQYAiABKAQSHQoVZmlyc3RfYnJva2VuX3NlcXVlbmNlGAMgASgEEg4KBnJlYXNvbhgEIAEoCTKDBAoMQXVkaXRTZXJ2aWNlEl8KEExpc3RBdWRpdEVudHJpZXMSJC5oZWxwZGVzay52MS5MaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBolLmhlbHBkZXNrLnYxLkxpc3RBdWRpdEVudHJpZXNSZXNwb25zZRJkChFXYXRjaEF1ZGl0RW50cmllcxIlLmhlbHBkZXNrLnYxLldhdGNoQXVkaXRFbnRyaWVzUmVxdWVzdBomLmhlbHBkZXNrLnYxLldhdGNoQXVkaXRFbnRyaWVzUmVzcG9uc2UwARJnChJFeHBvcnRBdWRpdEVudHJpZXMSJi5oZWxwZGVzay52MS5FeHBvcnRBdWRpdEVudHJpZXNSZXF1ZXN0GicuaGVscGRlc2sudjEuRXhwb3J0QXVkaXRFbnRyaWVzUmVzcG9uc2UwARJiChFQdXJnZUF1ZGl0RW50cmllcxIlLmhlbHBkZXNrLnYxLlB1cmdlQXVkaXRFbnRyaWVzUmVxdWVzdBomLmhlbHBkZXNrLnYxLlB1cmdlQXVkaXRFbnRyaWVzUmVzcG9uc2USXwoQVmVyaWZ5QXVkaXRDaGFpbhIkLmhlbHBkZXNrLnYxLlZlcmlmeUF1ZGl0Q2hhaW5SZXF1ZXN0GiUuaGVscGRlc2sudjEuVmVyaWZ5QXVkaXRDaGFpblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_helpdesk_v1_ticket]);
+  fileDesc("Ch9oZWxwZGVzay92MS9hdWRpdF9zZXJ2aWNlLnByb3RvEgtoZWxwZGVzay52MSLQAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJdGlja2V0X2lkGAMgASgJEg4KBmFjdGlvbhgEIAEoCRINCgVhY3RvchgFIAEoCRIuCgpzdGFydF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXQoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5oZWxwZGVzay52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI9ChhXYXRjaEF1ZGl0RW50cmllc1JlcXVlc3QSEQoJdGlja2V0X2lkGAEgASgJEg4KBmFjdGlvbhgCIAEoCSJDChlXYXRjaEF1ZGl0RW50cmllc1Jlc3BvbnNlEiYKBWVudHJ5GAEgASgLMhcuaGVscGRlc2sudjEuQXVkaXRFbnRyeSJHChlFeHBvcnRBdWRpdEVudHJpZXNSZXF1ZXN0EioKBmJlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidAoaRXhwb3J0QXVkaXRFbnRyaWVzUmVzcG9uc2USJgoFZW50cnkYASABKAsyFy5oZWxwZGVzay52MS5BdWRpdEVudHJ5Ei4KCXNpZ25hdHVyZRgCIAEoCzIbLmhlbHBkZXNrLnYxLkNoYWluU2lnbmF0dXJlIvwBCg5DaGFpblNpZ25hdHVyZRItCgRraW5kGAEgASgOMh8uaGVscGRlc2sudjEuQ2hhaW5TaWduYXR1cmVLaW5kEhAKCHNlcXVlbmNlGAIgASgEEhEKCWhlYWRfaGFzaBgDIAEoCRIWCg5maXJzdF9zZXF1ZW5jZRgEIAEoBBIXCg9hbmNob3Jfc2VxdWVuY2UYBSABKAQSEwoLYW5jaG9yX2hhc2gYBiABKAkSDgoGa2V5X2lkGAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoCRItCglzaWduZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlUKGFB1cmdlQXVkaXRFbnRyaWVzUmVxdWVzdBIqCgZiZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZvcmNlGAIgASgIIjEKGVB1cmdlQXVkaXRFbnRyaWVzUmVzcG9uc2USFAoMcHVyZ2VkX2NvdW50GAEgASgEIikKF1ZlcmlmeUF1ZGl0Q2hhaW5SZXF1ZXN0Eg4KBnN0cmljdBgBIAEoCCLEAQoYVmVyaWZ5QXVkaXRDaGFpblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEhcKD2VudHJpZXNfY2hlY2tlZBgCIAEoBBIdChVmaXJzdF9icm9rZW5fc2VxdWVuY2UYAyABKAQSDgoGcmVhc29uGAQgASgJEhsKE3NpZ25hdHVyZXNfcmVxdWlyZWQYBSABKAgSGgoSc2lnbmF0dXJlc19jaGVja2VkGAYgASgEEhgKEHVuc2lnbmVkX2VudHJpZXMYByABKAQqfAoSQ2hhaW5TaWduYXR1cmVLaW5kEiQKIENIQUlOX1NJR05BVFVSRV9LSU5EX1VOU1BFQ0lGSUVEEAASHwobQ0hBSU5fU0lHTkFUVVJFX0tJTkRfQ09NTUlUEAESHwobQ0hBSU5fU0lHTkFUVVJFX0tJTkRfRVhQT1JUEAIygwQKDEF1ZGl0U2VydmljZRJfChBMaXN0QXVkaXRFbnRyaWVzEiQuaGVscGRlc2sudjEuTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QaJS5oZWxwZGVzay52MS5MaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2USZAoRV2F0Y2hBdWRpdEVudHJpZXMSJS5oZWxwZGVzay52MS5XYXRjaEF1ZGl0RW50cmllc1JlcXVlc3QaJi5oZWxwZGVzay52MS5XYXRjaEF1ZGl0RW50cmllc1Jlc3BvbnNlMAESZwoSRXhwb3J0QXVkaXRFbnRyaWVzEiYuaGVscGRlc2sudjEuRXhwb3J0QXVkaXRFbnRyaWVzUmVxdWVzdBonLmhlbHBkZXNrLnYxLkV4cG9ydEF1ZGl0RW50cmllc1Jlc3BvbnNlMAESYgoRUHVyZ2VBdWRpdEVudHJpZXMSJS5oZWxwZGVzay52MS5QdXJnZUF1ZGl0RW50cmllc1JlcXVlc3QaJi5oZWxwZGVzay52MS5QdXJnZUF1ZGl0RW50cmllc1Jlc3BvbnNlEl8KEFZlcmlmeUF1ZGl0Q2hhaW4SJC5oZWxwZGVzay52MS5WZXJpZnlBdWRpdENoYWluUmVxdWVzdBolLmhlbHBkZXNrLnYxLlZlcmlmeUF1ZGl0Q2hhaW5SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_helpdesk_v1_ticket]);
 
 /**
  * Request of ListAuditEntries.
@@ -178,17 +178,25 @@ export const ExportAuditEntriesRequestSchema: GenMessage<ExportAuditEntriesReque
   messageDesc(file_helpdesk_v1_audit_service, 4);
 
 /**
- * One item of the ExportAuditEntries stream.
+ * One item of the ExportAuditEntries stream: an entry, or a signature over the entries sent before it.
  *
  * @generated from message helpdesk.v1.ExportAuditEntriesResponse
  */
 export type ExportAuditEntriesResponse = Message<"helpdesk.v1.ExportAuditEntriesResponse"> & {
   /**
-   * An exported entry.
+   * An exported entry (absent in an item that carries a signature).
    *
    * @generated from field: helpdesk.v1.AuditEntry entry = 1;
    */
   entry?: AuditEntry | undefined;
+
+  /**
+   * A signature over the entries sent so far: a commit's (right after the entry it was made at), or
+   * the export signature over the last entry, which ends a complete export (absent in an entry's item).
+   *
+   * @generated from field: helpdesk.v1.ChainSignature signature = 2;
+   */
+  signature?: ChainSignature | undefined;
 };
 
 /**
@@ -197,6 +205,83 @@ export type ExportAuditEntriesResponse = Message<"helpdesk.v1.ExportAuditEntries
  */
 export const ExportAuditEntriesResponseSchema: GenMessage<ExportAuditEntriesResponse> = /*@__PURE__*/
   messageDesc(file_helpdesk_v1_audit_service, 5);
+
+/**
+ * An Ed25519 signature over a point of the audit chain, made with the server's audit signing key.
+ *
+ * @generated from message helpdesk.v1.ChainSignature
+ */
+export type ChainSignature = Message<"helpdesk.v1.ChainSignature"> & {
+  /**
+   * Commit group or export.
+   *
+   * @generated from field: helpdesk.v1.ChainSignatureKind kind = 1;
+   */
+  kind: ChainSignatureKind;
+
+  /**
+   * Sequence of the newest entry covered.
+   *
+   * @generated from field: uint64 sequence = 2;
+   */
+  sequence: bigint;
+
+  /**
+   * Hash of that entry (hex SHA-256).
+   *
+   * @generated from field: string head_hash = 3;
+   */
+  headHash: string;
+
+  /**
+   * First entry of the commit group (of the export, for an export signature).
+   *
+   * @generated from field: uint64 first_sequence = 4;
+   */
+  firstSequence: bigint;
+
+  /**
+   * Sequence of the chain's anchor when it was signed (0 before any purge).
+   *
+   * @generated from field: uint64 anchor_sequence = 5;
+   */
+  anchorSequence: bigint;
+
+  /**
+   * Hash of the anchor (the genesis hash before any purge).
+   *
+   * @generated from field: string anchor_hash = 6;
+   */
+  anchorHash: string;
+
+  /**
+   * The key: the first 16 hex digits of the SHA-256 of its 32-byte public key.
+   *
+   * @generated from field: string key_id = 7;
+   */
+  keyId: string;
+
+  /**
+   * The Ed25519 signature, 128 hex digits.
+   *
+   * @generated from field: string signature = 8;
+   */
+  signature: string;
+
+  /**
+   * When it was made.
+   *
+   * @generated from field: google.protobuf.Timestamp signed_at = 9;
+   */
+  signedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message helpdesk.v1.ChainSignature.
+ * Use `create(ChainSignatureSchema)` to create a new message.
+ */
+export const ChainSignatureSchema: GenMessage<ChainSignature> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_audit_service, 6);
 
 /**
  * Request of PurgeAuditEntries.
@@ -224,7 +309,7 @@ export type PurgeAuditEntriesRequest = Message<"helpdesk.v1.PurgeAuditEntriesReq
  * Use `create(PurgeAuditEntriesRequestSchema)` to create a new message.
  */
 export const PurgeAuditEntriesRequestSchema: GenMessage<PurgeAuditEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_audit_service, 6);
+  messageDesc(file_helpdesk_v1_audit_service, 7);
 
 /**
  * Response of PurgeAuditEntries.
@@ -245,7 +330,7 @@ export type PurgeAuditEntriesResponse = Message<"helpdesk.v1.PurgeAuditEntriesRe
  * Use `create(PurgeAuditEntriesResponseSchema)` to create a new message.
  */
 export const PurgeAuditEntriesResponseSchema: GenMessage<PurgeAuditEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_audit_service, 7);
+  messageDesc(file_helpdesk_v1_audit_service, 8);
 
 /**
  * Request of VerifyAuditChain.
@@ -253,6 +338,12 @@ export const PurgeAuditEntriesResponseSchema: GenMessage<PurgeAuditEntriesRespon
  * @generated from message helpdesk.v1.VerifyAuditChainRequest
  */
 export type VerifyAuditChainRequest = Message<"helpdesk.v1.VerifyAuditChainRequest"> & {
+  /**
+   * With a signing key: count entries written before signing was turned on as broken, not just unsigned.
+   *
+   * @generated from field: bool strict = 1;
+   */
+  strict: boolean;
 };
 
 /**
@@ -260,7 +351,7 @@ export type VerifyAuditChainRequest = Message<"helpdesk.v1.VerifyAuditChainReque
  * Use `create(VerifyAuditChainRequestSchema)` to create a new message.
  */
 export const VerifyAuditChainRequestSchema: GenMessage<VerifyAuditChainRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_audit_service, 8);
+  messageDesc(file_helpdesk_v1_audit_service, 9);
 
 /**
  * Response of VerifyAuditChain.
@@ -295,6 +386,27 @@ export type VerifyAuditChainResponse = Message<"helpdesk.v1.VerifyAuditChainResp
    * @generated from field: string reason = 4;
    */
   reason: string;
+
+  /**
+   * True when the server has a signing key, so signatures were checked as well as hashes.
+   *
+   * @generated from field: bool signatures_required = 5;
+   */
+  signaturesRequired: boolean;
+
+  /**
+   * How many signatures were checked.
+   *
+   * @generated from field: uint64 signatures_checked = 6;
+   */
+  signaturesChecked: bigint;
+
+  /**
+   * Entries written before signing was turned on, which no signature of their own covers.
+   *
+   * @generated from field: uint64 unsigned_entries = 7;
+   */
+  unsignedEntries: bigint;
 };
 
 /**
@@ -302,7 +414,41 @@ export type VerifyAuditChainResponse = Message<"helpdesk.v1.VerifyAuditChainResp
  * Use `create(VerifyAuditChainResponseSchema)` to create a new message.
  */
 export const VerifyAuditChainResponseSchema: GenMessage<VerifyAuditChainResponse> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_audit_service, 9);
+  messageDesc(file_helpdesk_v1_audit_service, 10);
+
+/**
+ * What a chain signature vouches for.
+ *
+ * @generated from enum helpdesk.v1.ChainSignatureKind
+ */
+export enum ChainSignatureKind {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: CHAIN_SIGNATURE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The chain's head after a write transaction (a commit group), stored with the entries.
+   *
+   * @generated from enum value: CHAIN_SIGNATURE_KIND_COMMIT = 1;
+   */
+  COMMIT = 1,
+
+  /**
+   * The last entry of an export, made when the export ends; only archives carry it.
+   *
+   * @generated from enum value: CHAIN_SIGNATURE_KIND_EXPORT = 2;
+   */
+  EXPORT = 2,
+}
+
+/**
+ * Describes the enum helpdesk.v1.ChainSignatureKind.
+ */
+export const ChainSignatureKindSchema: GenEnum<ChainSignatureKind> = /*@__PURE__*/
+  enumDesc(file_helpdesk_v1_audit_service, 0);
 
 /**
  * Reads, follows, exports, purges and verifies the tamper-evident audit log.
@@ -331,7 +477,8 @@ export const AuditService: GenService<{
     output: typeof WatchAuditEntriesResponseSchema;
   },
   /**
-   * Streams every audit entry written before a cutoff, oldest first, for archiving.
+   * Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
+   * each entry is followed by the signatures made at it, and an export signature closes the stream.
    *
    * @generated from rpc helpdesk.v1.AuditService.ExportAuditEntries
    */
@@ -351,7 +498,7 @@ export const AuditService: GenService<{
     output: typeof PurgeAuditEntriesResponseSchema;
   },
   /**
-   * Checks the hash chain of the log and names the first broken entry.
+   * Checks the hash chain of the log (and, with a signing key, its signatures) and names the first broken entry.
    *
    * @generated from rpc helpdesk.v1.AuditService.VerifyAuditChain
    */

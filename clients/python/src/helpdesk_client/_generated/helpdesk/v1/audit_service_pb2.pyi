@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from helpdesk_client._generated.helpdesk.v1 import ticket_pb2 as _ticket_pb2
 import builtins as _builtins
 import sys
@@ -19,6 +20,30 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ChainSignatureKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ChainSignatureKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ChainSignatureKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CHAIN_SIGNATURE_KIND_UNSPECIFIED: _ChainSignatureKind.ValueType  # 0
+    """Not set."""
+    CHAIN_SIGNATURE_KIND_COMMIT: _ChainSignatureKind.ValueType  # 1
+    """The chain's head after a write transaction (a commit group), stored with the entries."""
+    CHAIN_SIGNATURE_KIND_EXPORT: _ChainSignatureKind.ValueType  # 2
+    """The last entry of an export, made when the export ends; only archives carry it."""
+
+class ChainSignatureKind(_ChainSignatureKind, metaclass=_ChainSignatureKindEnumTypeWrapper):
+    """What a chain signature vouches for."""
+
+CHAIN_SIGNATURE_KIND_UNSPECIFIED: ChainSignatureKind.ValueType  # 0
+"""Not set."""
+CHAIN_SIGNATURE_KIND_COMMIT: ChainSignatureKind.ValueType  # 1
+"""The chain's head after a write transaction (a commit group), stored with the entries."""
+CHAIN_SIGNATURE_KIND_EXPORT: ChainSignatureKind.ValueType  # 2
+"""The last entry of an export, made when the export ends; only archives carry it."""
+Global___ChainSignatureKind: _TypeAlias = ChainSignatureKind  # noqa: Y015
 
 @_typing.final
 class ListAuditEntriesRequest(_message.Message):
@@ -174,27 +199,91 @@ Global___ExportAuditEntriesRequest: _TypeAlias = ExportAuditEntriesRequest  # no
 
 @_typing.final
 class ExportAuditEntriesResponse(_message.Message):
-    """One item of the ExportAuditEntries stream."""
+    """One item of the ExportAuditEntries stream: an entry, or a signature over the entries sent before it."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     ENTRY_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def entry(self) -> _ticket_pb2.AuditEntry:
-        """An exported entry."""
+        """An exported entry (absent in an item that carries a signature)."""
+
+    @_builtins.property
+    def signature(self) -> Global___ChainSignature:
+        """A signature over the entries sent so far: a commit's (right after the entry it was made at), or
+        the export signature over the last entry, which ends a complete export (absent in an entry's item).
+        """
 
     def __init__(
         self,
         *,
         entry: _ticket_pb2.AuditEntry | None = ...,
+        signature: Global___ChainSignature | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "signature", b"signature"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "signature", b"signature"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportAuditEntriesResponse: _TypeAlias = ExportAuditEntriesResponse  # noqa: Y015
+
+@_typing.final
+class ChainSignature(_message.Message):
+    """An Ed25519 signature over a point of the audit chain, made with the server's audit signing key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    SEQUENCE_FIELD_NUMBER: _builtins.int
+    HEAD_HASH_FIELD_NUMBER: _builtins.int
+    FIRST_SEQUENCE_FIELD_NUMBER: _builtins.int
+    ANCHOR_SEQUENCE_FIELD_NUMBER: _builtins.int
+    ANCHOR_HASH_FIELD_NUMBER: _builtins.int
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    SIGNED_AT_FIELD_NUMBER: _builtins.int
+    kind: Global___ChainSignatureKind.ValueType
+    """Commit group or export."""
+    sequence: _builtins.int
+    """Sequence of the newest entry covered."""
+    head_hash: _builtins.str
+    """Hash of that entry (hex SHA-256)."""
+    first_sequence: _builtins.int
+    """First entry of the commit group (of the export, for an export signature)."""
+    anchor_sequence: _builtins.int
+    """Sequence of the chain's anchor when it was signed (0 before any purge)."""
+    anchor_hash: _builtins.str
+    """Hash of the anchor (the genesis hash before any purge)."""
+    key_id: _builtins.str
+    """The key: the first 16 hex digits of the SHA-256 of its 32-byte public key."""
+    signature: _builtins.str
+    """The Ed25519 signature, 128 hex digits."""
+    @_builtins.property
+    def signed_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was made."""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___ChainSignatureKind.ValueType = ...,
+        sequence: _builtins.int = ...,
+        head_hash: _builtins.str = ...,
+        first_sequence: _builtins.int = ...,
+        anchor_sequence: _builtins.int = ...,
+        anchor_hash: _builtins.str = ...,
+        key_id: _builtins.str = ...,
+        signature: _builtins.str = ...,
+        signed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["signed_at", b"signed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_hash", b"anchor_hash", "anchor_sequence", b"anchor_sequence", "first_sequence", b"first_sequence", "head_hash", b"head_hash", "key_id", b"key_id", "kind", b"kind", "sequence", b"sequence", "signature", b"signature", "signed_at", b"signed_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChainSignature: _TypeAlias = ChainSignature  # noqa: Y015
 
 @_typing.final
 class PurgeAuditEntriesRequest(_message.Message):
@@ -252,12 +341,17 @@ class VerifyAuditChainRequest(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    STRICT_FIELD_NUMBER: _builtins.int
+    strict: _builtins.bool
+    """With a signing key: count entries written before signing was turned on as broken, not just unsigned."""
     def __init__(
         self,
+        *,
+        strict: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["strict", b"strict"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -273,6 +367,9 @@ class VerifyAuditChainResponse(_message.Message):
     ENTRIES_CHECKED_FIELD_NUMBER: _builtins.int
     FIRST_BROKEN_SEQUENCE_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    SIGNATURES_REQUIRED_FIELD_NUMBER: _builtins.int
+    SIGNATURES_CHECKED_FIELD_NUMBER: _builtins.int
+    UNSIGNED_ENTRIES_FIELD_NUMBER: _builtins.int
     valid: _builtins.bool
     """True when every entry's hash and link are intact."""
     entries_checked: _builtins.int
@@ -281,6 +378,12 @@ class VerifyAuditChainResponse(_message.Message):
     """Sequence of the first broken entry; 0 when the chain is intact."""
     reason: _builtins.str
     """Why that entry is broken."""
+    signatures_required: _builtins.bool
+    """True when the server has a signing key, so signatures were checked as well as hashes."""
+    signatures_checked: _builtins.int
+    """How many signatures were checked."""
+    unsigned_entries: _builtins.int
+    """Entries written before signing was turned on, which no signature of their own covers."""
     def __init__(
         self,
         *,
@@ -288,10 +391,13 @@ class VerifyAuditChainResponse(_message.Message):
         entries_checked: _builtins.int = ...,
         first_broken_sequence: _builtins.int = ...,
         reason: _builtins.str = ...,
+        signatures_required: _builtins.bool = ...,
+        signatures_checked: _builtins.int = ...,
+        unsigned_entries: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries_checked", b"entries_checked", "first_broken_sequence", b"first_broken_sequence", "reason", b"reason", "valid", b"valid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries_checked", b"entries_checked", "first_broken_sequence", b"first_broken_sequence", "reason", b"reason", "signatures_checked", b"signatures_checked", "signatures_required", b"signatures_required", "unsigned_entries", b"unsigned_entries", "valid", b"valid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -81,7 +81,8 @@ class AuditServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ExportAuditEntries(self, request, context):
-        """Streams every audit entry written before a cutoff, oldest first, for archiving.
+        """Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
+        each entry is followed by the signatures made at it, and an export signature closes the stream.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -95,7 +96,7 @@ class AuditServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def VerifyAuditChain(self, request, context):
-        """Checks the hash chain of the log and names the first broken entry.
+        """Checks the hash chain of the log (and, with a signing key, its signatures) and names the first broken entry.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

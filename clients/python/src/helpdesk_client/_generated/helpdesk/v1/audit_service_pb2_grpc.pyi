@@ -38,11 +38,13 @@ class AuditServiceStub:
     WatchAuditEntries: _grpc.UnaryStreamMultiCallable[_audit_service_pb2.WatchAuditEntriesRequest, _audit_service_pb2.WatchAuditEntriesResponse]
     """Streams audit entries as they are written, from the moment of the call on."""
     ExportAuditEntries: _grpc.UnaryStreamMultiCallable[_audit_service_pb2.ExportAuditEntriesRequest, _audit_service_pb2.ExportAuditEntriesResponse]
-    """Streams every audit entry written before a cutoff, oldest first, for archiving."""
+    """Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
+    each entry is followed by the signatures made at it, and an export signature closes the stream.
+    """
     PurgeAuditEntries: _grpc.UnaryUnaryMultiCallable[_audit_service_pb2.PurgeAuditEntriesRequest, _audit_service_pb2.PurgeAuditEntriesResponse]
     """Removes audit entries written before a cutoff; refused unless they were exported first or force is set."""
     VerifyAuditChain: _grpc.UnaryUnaryMultiCallable[_audit_service_pb2.VerifyAuditChainRequest, _audit_service_pb2.VerifyAuditChainResponse]
-    """Checks the hash chain of the log and names the first broken entry."""
+    """Checks the hash chain of the log (and, with a signing key, its signatures) and names the first broken entry."""
 
 @_typing.type_check_only
 class AuditServiceAsyncStub(AuditServiceStub):
@@ -54,11 +56,13 @@ class AuditServiceAsyncStub(AuditServiceStub):
     WatchAuditEntries: _aio.UnaryStreamMultiCallable[_audit_service_pb2.WatchAuditEntriesRequest, _audit_service_pb2.WatchAuditEntriesResponse]  # type: ignore[assignment]
     """Streams audit entries as they are written, from the moment of the call on."""
     ExportAuditEntries: _aio.UnaryStreamMultiCallable[_audit_service_pb2.ExportAuditEntriesRequest, _audit_service_pb2.ExportAuditEntriesResponse]  # type: ignore[assignment]
-    """Streams every audit entry written before a cutoff, oldest first, for archiving."""
+    """Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
+    each entry is followed by the signatures made at it, and an export signature closes the stream.
+    """
     PurgeAuditEntries: _aio.UnaryUnaryMultiCallable[_audit_service_pb2.PurgeAuditEntriesRequest, _audit_service_pb2.PurgeAuditEntriesResponse]  # type: ignore[assignment]
     """Removes audit entries written before a cutoff; refused unless they were exported first or force is set."""
     VerifyAuditChain: _aio.UnaryUnaryMultiCallable[_audit_service_pb2.VerifyAuditChainRequest, _audit_service_pb2.VerifyAuditChainResponse]  # type: ignore[assignment]
-    """Checks the hash chain of the log and names the first broken entry."""
+    """Checks the hash chain of the log (and, with a signing key, its signatures) and names the first broken entry."""
 
 class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
     """Reads, follows, exports, purges and verifies the tamper-evident audit log."""
@@ -85,7 +89,9 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _audit_service_pb2.ExportAuditEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_audit_service_pb2.ExportAuditEntriesResponse], _abc.AsyncIterator[_audit_service_pb2.ExportAuditEntriesResponse]]:
-        """Streams every audit entry written before a cutoff, oldest first, for archiving."""
+        """Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
+        each entry is followed by the signatures made at it, and an export signature closes the stream.
+        """
 
     @_abc_1.abstractmethod
     def PurgeAuditEntries(
@@ -101,6 +107,6 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _audit_service_pb2.VerifyAuditChainRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_audit_service_pb2.VerifyAuditChainResponse, _abc.Awaitable[_audit_service_pb2.VerifyAuditChainResponse]]:
-        """Checks the hash chain of the log and names the first broken entry."""
+        """Checks the hash chain of the log (and, with a signing key, its signatures) and names the first broken entry."""
 
 def add_AuditServiceServicer_to_server(servicer: AuditServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
