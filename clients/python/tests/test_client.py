@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from helpdesk_client import (
     ticket_store_service_pb2,
 )
 from helpdesk_client._generated.helpdesk.v1 import ticket_store_service_pb2_grpc
+
+from conftest import Credentials
 
 BREACH: Dict[str, Any] = {
     "title": "Security breach: credentials leaked",
@@ -128,13 +131,19 @@ def test_get_ticket_has_latest_result_after_triage(client: HelpdeskClient) -> No
     assert fetched.ticket.title == BREACH["title"]
 
 
-def test_list_tickets_follows_page_tokens(client: HelpdeskClient, server_address: str) -> None:
+def test_list_tickets_follows_page_tokens(
+    client: HelpdeskClient, server_address: str, credentials: Credentials, keys: Path
+) -> None:
     ids = {client.create_ticket(ticket(n)).ticket_id for n in range(5)}
 
     # The server really pages: a raw call with page_size 2 gives 2 and a token.
-    with grpc.insecure_channel(server_address) as channel:
+    tls = grpc.ssl_channel_credentials(root_certificates=(keys / "ca.crt").read_bytes())
+    with grpc.secure_channel(server_address, tls) as channel:
         stub = ticket_store_service_pb2_grpc.TicketStoreServiceStub(channel)
-        first = stub.ListTickets(ticket_store_service_pb2.ListTicketsRequest(page_size=2))
+        first = stub.ListTickets(
+            ticket_store_service_pb2.ListTicketsRequest(page_size=2),
+            metadata=(("authorization", f"Bearer {credentials.admin}"),),
+        )
         assert len(first.tickets) == 2
         assert first.next_page_token
 
@@ -276,11 +285,13 @@ def test_export_purge_and_verify_audit(client: HelpdeskClient) -> None:
     assert caught.value.code == grpc.StatusCode.FAILED_PRECONDITION
 
     exported = list(client.export_audit(before=cutoff))
-    assert [e.sequence for e in exported] == [1, 2, 3, 4]  # oldest first
-    assert [e.ticket_id for e in exported] == ids
-    assert all(e.hash and e.action == "ticket.triaged" for e in exported)
+    assert [e.sequence for e in exported] == [1, 2, 3, 4, 5]  # oldest first
+    # The four triages, then the verification: it is an audit entry of its own.
+    assert [e.action for e in exported] == ["ticket.triaged"] * 4 + ["audit.verified"]
+    assert [e.ticket_id for e in exported[:4]] == ids
+    assert all(e.hash for e in exported)
 
-    assert client.purge_audit(cutoff) == 4
+    assert client.purge_audit(cutoff) == 5
     left = [e.action for e in client.list_audit()]
     assert "audit.purged" in left
     assert "ticket.triaged" not in left
@@ -416,19 +427,28 @@ def test_backtest_rules_counts_changed_decisions(client: HelpdeskClient) -> None
 # -- the README's example ----------------------------------------------------
 
 
-def test_readme_example_runs_as_written(server_address: str) -> None:
+def test_readme_example_runs_as_written(server_address: str, credentials: Credentials, keys: Path) -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
     assert blocks, "the README has a python example"
     example = blocks[0]
     assert example.count("127.0.0.1:50051") == 1
+    assert example.count('ca_file="ca.crt"') == 1
     code_lines = [line for line in example.splitlines() if line.strip()]
     assert len(code_lines) <= 11, "the example stays about ten lines"
+    # As a reader runs it: the token in HELPDESK_TOKEN, the CA file at hand; only the address and
+    # the CA's path change.
+    code = example.replace("127.0.0.1:50051", server_address).replace(
+        'ca_file="ca.crt"', f"ca_file={str(keys / 'ca.crt')!r}"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    env["HELPDESK_TOKEN"] = credentials.admin
     run = subprocess.run(
-        [sys.executable, "-c", example.replace("127.0.0.1:50051", server_address)],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
     )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()

@@ -1,6 +1,9 @@
 import { isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { TimestampSchema, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { createClient, type Client } from "@connectrpc/connect";
+import { readFileSync } from "node:fs";
+import type { SecureClientSessionOptions } from "node:http2";
+
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 
 import {
@@ -47,9 +50,34 @@ export type WatchAuditFilters = Omit<PlainInit<typeof WatchAuditEntriesRequestSc
 /** A point in time: a `Date` or a `Timestamp` message. */
 export type TimeInit = Date | Timestamp;
 
+/** The environment variable a client takes its bearer token from when no `token` is given. */
+export const TOKEN_VARIABLE = "HELPDESK_TOKEN";
+
+/** PEM text, as a string or the bytes of a file. */
+export type Pem = string | Uint8Array;
+
 export interface HelpdeskClientOptions {
   /** Deadline of each call in milliseconds (of the whole stream for `streamTriage`). Default 10000. */
   timeoutMs?: number;
+  /**
+   * A bearer token (or a JWT), sent as `authorization: Bearer ...` with every call. When not given,
+   * `process.env.HELPDESK_TOKEN` is used; an empty token means none.
+   */
+  token?: string;
+  /** The CA that signed the server's certificate (PEM); Node's root CAs when neither this nor `caFile` is given. */
+  ca?: Pem;
+  /** A file holding `ca`. */
+  caFile?: string;
+  /** A client certificate (PEM), for servers that require mutual TLS; needs `key` or `keyFile`. */
+  cert?: Pem;
+  /** A file holding `cert`. */
+  certFile?: string;
+  /** The client certificate's private key (PEM). */
+  key?: Pem;
+  /** A file holding `key`. */
+  keyFile?: string;
+  /** The name to check the server's certificate against, when it is not the URL's host. */
+  serverName?: string;
 }
 
 export interface TriageOptions {
@@ -112,7 +140,10 @@ export interface AuditWatch extends AsyncIterable<AuditEntry> {
   readonly closed: boolean;
 }
 
-/** One method per common helpdesk operation; failures throw HelpdeskError / HelpdeskValidationError. */
+/**
+ * One method per common helpdesk operation; failures throw HelpdeskError, HelpdeskValidationError
+ * (InvalidArgument) or HelpdeskAuthError (Unauthenticated, PermissionDenied).
+ */
 export interface HelpdeskClient {
   /** TriageService/TriageTicket: triages one ticket and returns its `TriageResult`. */
   triage(ticket: TicketInit, options?: TriageOptions): Promise<TriageResult>;
@@ -191,9 +222,61 @@ export interface HelpdeskClient {
   health(service?: string): Promise<string>;
 }
 
-/** Adds `http://` when `baseUrl` is a bare `host:port`. */
-function normalizeBaseUrl(baseUrl: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl) ? baseUrl : `http://${baseUrl}`;
+/** The token to send: `token`, else `$HELPDESK_TOKEN`; an empty one means none. */
+function bearerToken(token: string | undefined): string | undefined {
+  const value = (token ?? process.env[TOKEN_VARIABLE] ?? "").trim();
+  if (value === "") {
+    return undefined;
+  }
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new TypeError("the token holds characters a header cannot carry (spaces, control or non-ASCII)");
+  }
+  return value;
+}
+
+/** PEM given inline or by file (not both). */
+function pem(name: string, inline: Pem | undefined, file: string | undefined): Pem | undefined {
+  if (inline !== undefined && file !== undefined) {
+    throw new TypeError(`give ${name} or ${name}File, not both`);
+  }
+  return file === undefined ? inline : readFileSync(file);
+}
+
+/** The TLS options of the HTTP/2 connection, or undefined when none was given. */
+function tlsOptions(options: HelpdeskClientOptions): SecureClientSessionOptions | undefined {
+  const ca = pem("ca", options.ca, options.caFile);
+  const cert = pem("cert", options.cert, options.certFile);
+  const key = pem("key", options.key, options.keyFile);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError("a client certificate needs its key, and a key its certificate");
+  }
+  if (ca === undefined && cert === undefined && options.serverName === undefined) {
+    return undefined;
+  }
+  const tls: SecureClientSessionOptions = {};
+  if (ca !== undefined) tls.ca = toNodePem(ca);
+  if (cert !== undefined) tls.cert = toNodePem(cert);
+  if (key !== undefined) tls.key = toNodePem(key);
+  if (options.serverName !== undefined) tls.servername = options.serverName;
+  return tls;
+}
+
+function toNodePem(value: Pem): string | Buffer {
+  return typeof value === "string" ? value : Buffer.from(value);
+}
+
+/**
+ * The URL to connect to: `baseUrl`, with `http://` added to a bare `host:port`, or `https://` when
+ * TLS options are given. TLS options with an `http://` URL are a contradiction, refused.
+ */
+function normalizeBaseUrl(baseUrl: string, tls: boolean): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl)) {
+    return `${tls ? "https" : "http"}://${baseUrl}`;
+  }
+  if (tls && /^http:\/\//i.test(baseUrl)) {
+    throw new TypeError(`${baseUrl} asks for plaintext but TLS options were given; use host:port or https://`);
+  }
+  return baseUrl;
 }
 
 function toTimestamp(time: TimeInit): Timestamp {
@@ -213,15 +296,30 @@ async function* toAsync<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerato
 }
 
 /**
- * Creates a client for the server at `baseUrl` (for example
- * `"http://127.0.0.1:50051"`; a bare `host:port` means plaintext http), speaking
- * the gRPC protocol over HTTP/2.
+ * Creates a client for the server at `baseUrl`, speaking the gRPC protocol over HTTP/2:
+ * `"https://host:port"` for TLS, `"http://host:port"` for plaintext (only for a server on the same
+ * machine: the token would travel unencrypted); a bare `"host:port"` means https when any TLS option
+ * (`ca`/`caFile`, `cert`/`certFile` with `key`/`keyFile`, `serverName`) is given, else http.
+ * The bearer token (`token`, else `$HELPDESK_TOKEN`) goes with every call.
  */
 export function createHelpdeskClient(baseUrl: string, options: HelpdeskClientOptions = {}): HelpdeskClient {
-  // connect-node's gRPC transport always speaks HTTP/2 (it has no httpVersion option).
+  const token = bearerToken(options.token);
+  const tls = tlsOptions(options);
+  const interceptors: Interceptor[] = [];
+  if (token !== undefined) {
+    const authorization = `Bearer ${token}`;
+    interceptors.push((next) => (request) => {
+      request.header.set("authorization", authorization);
+      return next(request);
+    });
+  }
+  // connect-node's gRPC transport always speaks HTTP/2 (it has no httpVersion option); the TLS
+  // options go to Node's http2.connect, used for https:// URLs.
   const transport = createGrpcTransport({
-    baseUrl: normalizeBaseUrl(baseUrl),
+    baseUrl: normalizeBaseUrl(baseUrl, tls !== undefined),
     defaultTimeoutMs: options.timeoutMs ?? 10_000,
+    interceptors,
+    ...(tls === undefined ? {} : { nodeOptions: tls }),
   });
   const triageClient: Client<typeof TriageService> = createClient(TriageService, transport);
   const batchClient: Client<typeof BatchTriageService> = createClient(BatchTriageService, transport);

@@ -38,6 +38,25 @@ export class HelpdeskValidationError extends HelpdeskError {
   }
 }
 
+const NEEDS_SCOPE = /needs the scope (\S+)/;
+
+/**
+ * A call the server refused to its caller. `Unauthenticated`: no credential, or one it does not
+ * know (a wrong, expired or malformed token). `PermissionDenied`: a known caller without the scope
+ * the call needs; `scope` names it (such as `"tickets.write"`), from the server's message
+ * "this call needs the scope <scope>".
+ */
+export class HelpdeskAuthError extends HelpdeskError {
+  /** The scope the call needs (PermissionDenied), or undefined. */
+  readonly scope: string | undefined;
+
+  constructor(error: ConnectError) {
+    super(error);
+    this.name = "HelpdeskAuthError";
+    this.scope = error.code === Code.PermissionDenied ? NEEDS_SCOPE.exec(error.rawMessage)?.[1] : undefined;
+  }
+}
+
 const BAD_REQUEST = "google.rpc.BadRequest";
 
 /**
@@ -80,7 +99,7 @@ function decodeViolation(bytes: Uint8Array): FieldViolation {
   return violation;
 }
 
-/** Turns any error from a call into a HelpdeskError (or HelpdeskValidationError). */
+/** Turns any error from a call into a HelpdeskError (or HelpdeskValidationError, HelpdeskAuthError). */
 export function translateError(reason: unknown): HelpdeskError {
   if (reason instanceof HelpdeskError) {
     return reason;
@@ -88,6 +107,9 @@ export function translateError(reason: unknown): HelpdeskError {
   const error = ConnectError.from(reason);
   if (error.code === Code.InvalidArgument) {
     return new HelpdeskValidationError(error, badRequestViolations(error));
+  }
+  if (error.code === Code.Unauthenticated || error.code === Code.PermissionDenied) {
+    return new HelpdeskAuthError(error);
   }
   return new HelpdeskError(error);
 }

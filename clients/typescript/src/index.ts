@@ -1,4 +1,5 @@
 export {
+  TOKEN_VARIABLE,
   createHelpdeskClient,
   type AuditWatch,
   type BacktestOptions,
@@ -7,6 +8,7 @@ export {
   type HelpdeskClientOptions,
   type ListAuditFilters,
   type ListTicketsFilters,
+  type Pem,
   type PurgeAuditOptions,
   type PurgeTicketsOptions,
   type RulesOptions,
@@ -18,6 +20,7 @@ export {
   type WatchAuditOptions,
 } from "./client.js";
 export {
+  HelpdeskAuthError,
   HelpdeskError,
   HelpdeskValidationError,
   badRequestViolations,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 from types import TracebackType
 from typing import (
     Any,
@@ -13,6 +14,7 @@ from typing import (
     Iterator,
     Mapping,
     Optional,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -36,7 +38,16 @@ from helpdesk_client._generated.helpdesk.v1 import (
     triage_service_pb2_grpc,
 )
 
-__all__ = ["AuditWatch", "HelpdeskClient", "RulesFormatLike", "TicketLike", "TimeLike", "to_ticket"]
+__all__ = [
+    "TOKEN_VARIABLE",
+    "AuditWatch",
+    "HelpdeskClient",
+    "PathLike",
+    "RulesFormatLike",
+    "TicketLike",
+    "TimeLike",
+    "to_ticket",
+]
 
 TicketLike = Union[ticket_pb2.Ticket, Mapping[str, Any]]
 """A ``Ticket`` message, or a dict in its proto3 JSON form.
@@ -54,6 +65,61 @@ RulesFormatLike = Union[int, str]
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+TOKEN_VARIABLE = "HELPDESK_TOKEN"
+"""The environment variable a client takes its bearer token from when none is given."""
+
+PathLike = Union[str, os.PathLike[str]]
+"""A file name: a ``str`` or a ``pathlib.Path``."""
+
+
+def _token(token: Optional[str]) -> Optional[str]:
+    """The bearer token to send: ``token``, else ``$HELPDESK_TOKEN``; empty means none."""
+    if token is None:
+        token = os.environ.get(TOKEN_VARIABLE)
+    if token is None:
+        return None
+    token = token.strip()
+    if not token:
+        return None
+    if not all("!" <= c <= "~" for c in token):
+        raise ValueError("the token holds characters a header cannot carry (spaces, control or non-ASCII)")
+    return token
+
+
+def _address(target: str, tls_arguments: bool) -> Tuple[str, bool]:
+    """The channel's ``host:port`` and whether it uses TLS (an ``https://`` target or TLS arguments)."""
+    if target.startswith("https://"):
+        return target[len("https://") :].rstrip("/"), True
+    if target.startswith("http://"):
+        if tls_arguments:
+            raise ValueError(
+                f"{target!r} asks for plaintext but TLS files or a server name were given; "
+                "use host:port or https://host:port"
+            )
+        return target[len("http://") :].rstrip("/"), False
+    return target, tls_arguments
+
+
+def _read(path: Optional[PathLike]) -> Optional[bytes]:
+    if path is None:
+        return None
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _tls_credentials(
+    ca_file: Optional[PathLike], cert_file: Optional[PathLike], key_file: Optional[PathLike]
+) -> grpc.ChannelCredentials:
+    """Channel credentials from PEM files: the CA (system roots when None) and a client certificate."""
+    if (cert_file is None) != (key_file is None):
+        raise ValueError("a client certificate (cert_file) needs its key (key_file), and a key its certificate")
+    return grpc.ssl_channel_credentials(
+        root_certificates=_read(ca_file),
+        private_key=_read(key_file),
+        certificate_chain=_read(cert_file),
+    )
 
 
 def to_ticket(ticket: TicketLike) -> ticket_pb2.Ticket:
@@ -170,20 +236,60 @@ class AuditWatch(Iterator[ticket_pb2.AuditEntry]):
 
 
 class HelpdeskClient:
-    """One insecure channel to a helpdesk server and a method per operation.
+    """One channel to a helpdesk server and a method per operation.
 
-    ``target`` is ``host:port`` (for example ``"127.0.0.1:50051"``); ``timeout``
-    is the deadline in seconds applied to each call (for streams, to the whole
-    stream). Use it as a context manager, or call :meth:`close`.
+    ``target`` is ``host:port`` (for example ``"127.0.0.1:50051"``), or
+    ``https://host:port`` for TLS; ``timeout`` is the deadline in seconds
+    applied to each call (for streams, to the whole stream). Use it as a
+    context manager, or call :meth:`close`.
+
+    ``token`` is a bearer token (or a JWT) sent as ``authorization: Bearer ...``
+    with every call; when it is not given the ``HELPDESK_TOKEN`` environment
+    variable is used, and an empty token means none.
+
+    With any of ``ca_file`` (the PEM CA that signed the server's certificate;
+    the system's roots when not given), ``cert_file`` and ``key_file`` (a PEM
+    client certificate and its key, for servers that require mutual TLS) or
+    ``server_name`` (the name to check the server's certificate against when
+    it is not the target's host), or with an ``https://`` target, the channel
+    uses TLS; otherwise it is plaintext, which suits only a server on the
+    same machine (the token would travel unencrypted).
 
     Failed calls raise :class:`HelpdeskValidationError` for INVALID_ARGUMENT
-    (with ``violations``) and :class:`HelpdeskError` for any other status.
+    (with ``violations``), :class:`HelpdeskAuthError` for UNAUTHENTICATED and
+    PERMISSION_DENIED (with the ``scope`` the call needs) and
+    :class:`HelpdeskError` for any other status.
     """
 
-    def __init__(self, target: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        target: str,
+        timeout: float = 10.0,
+        *,
+        token: Optional[str] = None,
+        ca_file: Optional[PathLike] = None,
+        cert_file: Optional[PathLike] = None,
+        key_file: Optional[PathLike] = None,
+        server_name: Optional[str] = None,
+    ) -> None:
         self.target = target
         self.timeout = timeout
-        self._channel: grpc.Channel = grpc.insecure_channel(target)
+        address, secure = _address(
+            target, any(v is not None for v in (ca_file, cert_file, key_file, server_name))
+        )
+        token = _token(token)
+        self._metadata: Tuple[Tuple[str, str], ...] = (
+            (("authorization", f"Bearer {token}"),) if token is not None else ()
+        )
+        self.secure: bool = secure  # whether the channel uses TLS
+        if secure:
+            self._channel: grpc.Channel = grpc.secure_channel(
+                address,
+                _tls_credentials(ca_file, cert_file, key_file),
+                options=[("grpc.ssl_target_name_override", server_name)] if server_name else None,
+            )
+        else:
+            self._channel = grpc.insecure_channel(address)
         self._triage = triage_service_pb2_grpc.TriageServiceStub(self._channel)
         self._batch = batch_triage_service_pb2_grpc.BatchTriageServiceStub(self._channel)
         self._store = ticket_store_service_pb2_grpc.TicketStoreServiceStub(self._channel)
@@ -228,7 +334,7 @@ class HelpdeskClient:
             request_id=request_id or "",
         )
         response: triage_service_pb2.TriageTicketResponse = self._triage.TriageTicket(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response.result
 
@@ -252,7 +358,7 @@ class HelpdeskClient:
             for index, ticket in enumerate(tickets)
         )
         responses: Iterable[batch_triage_service_pb2.StreamTriageResponse] = (
-            self._batch.StreamTriage(requests, timeout=self.timeout)
+            self._batch.StreamTriage(requests, timeout=self.timeout, metadata=self._metadata)
         )
         for response in _iterate(responses):
             yield response.outcome
@@ -274,7 +380,7 @@ class HelpdeskClient:
             tickets=[to_ticket(ticket) for ticket in tickets], dry_run=dry_run
         )
         response: batch_triage_service_pb2.BatchTriageResponse = self._batch.BatchTriage(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -284,7 +390,7 @@ class HelpdeskClient:
     def get_rules(self) -> triage_service_pb2.GetRulesResponse:
         """The rules in force (TriageService/GetRules): ``version``, ``name``, ``default_queue``, ``source``, ``rules``."""
         response: triage_service_pb2.GetRulesResponse = self._triage.GetRules(
-            triage_service_pb2.GetRulesRequest(), timeout=self.timeout
+            triage_service_pb2.GetRulesRequest(), timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -300,7 +406,7 @@ class HelpdeskClient:
         """
         request = triage_service_pb2.CheckRulesRequest(rules=_candidate(text, rules_format))
         response: triage_service_pb2.CheckRulesResponse = self._triage.CheckRules(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -318,7 +424,7 @@ class HelpdeskClient:
             rules=_candidate(text, rules_format), ticket=to_ticket(ticket)
         )
         response: triage_service_pb2.TestRulesResponse = self._triage.TestRules(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -348,7 +454,7 @@ class HelpdeskClient:
             max_examples=max_examples,
         )
         response: triage_service_pb2.BacktestRulesResponse = self._triage.BacktestRules(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -359,7 +465,7 @@ class HelpdeskClient:
         """Stores a ticket without triaging it and returns it with its id and timestamps."""
         request = ticket_store_service_pb2.CreateTicketRequest(ticket=to_ticket(ticket))
         response: ticket_store_service_pb2.CreateTicketResponse = self._store.CreateTicket(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response.ticket
 
@@ -368,7 +474,7 @@ class HelpdeskClient:
         """Returns the stored ticket and its latest triage result (``ticket``, ``latest_result``)."""
         request = ticket_store_service_pb2.GetTicketRequest(ticket_id=ticket_id)
         response: ticket_store_service_pb2.GetTicketResponse = self._store.GetTicket(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -383,7 +489,7 @@ class HelpdeskClient:
             update_mask=field_mask_pb2.FieldMask(paths=list(paths)),
         )
         response: ticket_store_service_pb2.UpdateTicketResponse = self._store.UpdateTicket(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response.ticket
 
@@ -392,7 +498,7 @@ class HelpdeskClient:
         """Deletes a ticket and returns the deleted ticket's id."""
         request = ticket_store_service_pb2.DeleteTicketRequest(ticket_id=ticket_id)
         response: ticket_store_service_pb2.DeleteTicketResponse = self._store.DeleteTicket(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response.ticket_id
 
@@ -422,7 +528,7 @@ class HelpdeskClient:
             created_before=_timestamp(created_before), dry_run=dry_run
         )
         response: ticket_store_service_pb2.PurgeTicketsResponse = self._store.PurgeTickets(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response.purged_count
 
@@ -430,7 +536,7 @@ class HelpdeskClient:
     def stats(self) -> ticket_store_service_pb2.GetStatsResponse:
         """Returns ticket counts: ``total`` and maps ``by_status``, ``by_category``, ``by_priority``, ``by_queue``."""
         response: ticket_store_service_pb2.GetStatsResponse = self._store.GetStats(
-            ticket_store_service_pb2.GetStatsRequest(), timeout=self.timeout
+            ticket_store_service_pb2.GetStatsRequest(), timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -464,12 +570,18 @@ class HelpdeskClient:
         it (or use it as a context manager) when done.
         """
         request = audit_service_pb2.WatchAuditEntriesRequest(ticket_id=ticket_id, action=action)
-        call = self._audit.WatchAuditEntries(request, timeout=timeout)
+        call = self._audit.WatchAuditEntries(
+            request, timeout=timeout, metadata=self._metadata
+        )
         watch = AuditWatch(call)
         try:
-            call.initial_metadata()  # returns once the server has accepted the watch
+            call.initial_metadata()  # returns once the server has answered the call
         except grpc.RpcError as error:
             raise from_rpc_error(error) from error
+        # A refusal (a missing token or scope) is a response without messages, ended as it starts;
+        # an accepted watch stays open.
+        if call.done() and call.code() != grpc.StatusCode.OK:
+            raise from_rpc_error(call)
         return watch
 
     def export_audit(self, before: Optional[TimeLike] = None) -> Iterator[ticket_pb2.AuditEntry]:
@@ -482,7 +594,7 @@ class HelpdeskClient:
         """
         request = audit_service_pb2.ExportAuditEntriesRequest(before=_optional_timestamp(before))
         responses: Iterable[audit_service_pb2.ExportAuditEntriesResponse] = (
-            self._audit.ExportAuditEntries(request, timeout=self.timeout)
+            self._audit.ExportAuditEntries(request, timeout=self.timeout, metadata=self._metadata)
         )
         for response in _iterate(responses):
             if response.HasField("entry"):
@@ -497,7 +609,7 @@ class HelpdeskClient:
         """
         request = audit_service_pb2.PurgeAuditEntriesRequest(before=_timestamp(before), force=force)
         response: audit_service_pb2.PurgeAuditEntriesResponse = self._audit.PurgeAuditEntries(
-            request, timeout=self.timeout
+            request, timeout=self.timeout, metadata=self._metadata
         )
         return response.purged_count
 
@@ -512,7 +624,7 @@ class HelpdeskClient:
         turned on as broken.
         """
         response: audit_service_pb2.VerifyAuditChainResponse = self._audit.VerifyAuditChain(
-            audit_service_pb2.VerifyAuditChainRequest(strict=strict), timeout=self.timeout
+            audit_service_pb2.VerifyAuditChainRequest(strict=strict), timeout=self.timeout, metadata=self._metadata
         )
         return response
 
@@ -522,7 +634,7 @@ class HelpdeskClient:
     def health(self, service: str = "") -> str:
         """Returns the serving status name (e.g. ``"SERVING"``) of ``service`` ("" = the server)."""
         response: health_pb2.HealthCheckResponse = self._health.Check(
-            health_pb2.HealthCheckRequest(service=service), timeout=self.timeout
+            health_pb2.HealthCheckRequest(service=service), timeout=self.timeout, metadata=self._metadata
         )
         name: str = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
         return name
@@ -547,7 +659,7 @@ class HelpdeskClient:
     def _pages(self, request: Any, method: Callable[..., Any], items_field: str) -> Iterator[Any]:
         while True:
             try:
-                response = method(request, timeout=self.timeout)
+                response = method(request, timeout=self.timeout, metadata=self._metadata)
             except grpc.RpcError as error:
                 raise from_rpc_error(error) from error
             yield from getattr(response, items_field)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List, Tuple
+import re
+from typing import List, Optional, Tuple
 
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-__all__ = ["HelpdeskError", "HelpdeskValidationError", "from_rpc_error"]
+__all__ = ["HelpdeskAuthError", "HelpdeskError", "HelpdeskValidationError", "from_rpc_error"]
 
 
 class HelpdeskError(Exception):
@@ -42,6 +43,27 @@ class HelpdeskValidationError(HelpdeskError):
         return [field for field, _ in self.violations]
 
 
+_NEEDS_SCOPE = re.compile(r"needs the scope (\S+)")
+
+
+class HelpdeskAuthError(HelpdeskError):
+    """A call the server refused to its caller: UNAUTHENTICATED or PERMISSION_DENIED.
+
+    UNAUTHENTICATED: no credential, or one the server does not know (a wrong,
+    expired or malformed token). PERMISSION_DENIED: a known caller without the
+    scope the call needs; ``scope`` names it (for example ``"tickets.write"``),
+    read from the server's message "this call needs the scope <scope>".
+    """
+
+    @property
+    def scope(self) -> Optional[str]:
+        """The scope the call needs (PERMISSION_DENIED), or None."""
+        if self.code != grpc.StatusCode.PERMISSION_DENIED:
+            return None
+        match = _NEEDS_SCOPE.search(self.message)
+        return match.group(1) if match else None
+
+
 def _bad_request_violations(error: grpc.RpcError) -> List[Tuple[str, str]]:
     """Decodes BadRequest details from the ``grpc-status-details-bin`` trailer."""
     if not isinstance(error, grpc.Call):
@@ -71,4 +93,6 @@ def from_rpc_error(error: grpc.RpcError) -> HelpdeskError:
     message: str = (error.details() or "") if isinstance(error, grpc.Call) else str(error)
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return HelpdeskValidationError(code, message, _bad_request_violations(error))
+    if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        return HelpdeskAuthError(code, message)
     return HelpdeskError(code, message)

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -22,7 +22,7 @@ import {
   type TicketInit,
   type TriageOutcome,
 } from "../index.js";
-import { startServer, type Server } from "./server.js";
+import { CA_FILE, createCredentials, startServer, type Credentials, type Server } from "./server.js";
 
 // This file runs from dist/test/, two levels below clients/typescript.
 const CLIENT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -73,13 +73,30 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+// Clients here take HELPDESK_TOKEN only when a test sets it.
+delete process.env.HELPDESK_TOKEN;
+
 describe("HelpdeskClient", () => {
+  let credentials: Credentials;
   let server: Server;
   let client: HelpdeskClient;
 
+  before(async () => {
+    credentials = await createCredentials();
+  });
+
+  after(async () => {
+    await credentials.remove();
+  });
+
+  // Over TLS with the admin token: every call is allowed.
   beforeEach(async () => {
-    server = await startServer();
-    client = createHelpdeskClient(`http://${server.address}`, { timeoutMs: 10_000 });
+    server = await startServer({ principalsFile: credentials.principalsFile });
+    client = createHelpdeskClient(`https://${server.address}`, {
+      timeoutMs: 10_000,
+      token: credentials.admin,
+      caFile: CA_FILE,
+    });
   });
 
   afterEach(async () => {
@@ -334,11 +351,13 @@ describe("HelpdeskClient", () => {
     assert.equal(refused.code, Code.FailedPrecondition);
 
     const exported = await collect(client.exportAudit(cutoff));
-    assert.deepEqual(exported.map((e) => e.sequence), [1n, 2n, 3n, 4n]); // oldest first
-    assert.deepEqual(exported.map((e) => e.ticketId), ids);
-    assert.ok(exported.every((e) => e.hash !== "" && e.action === "ticket.triaged"));
+    assert.deepEqual(exported.map((e) => e.sequence), [1n, 2n, 3n, 4n, 5n]); // oldest first
+    // The four triages, then the verification: it is an audit entry of its own.
+    assert.deepEqual(exported.map((e) => e.action), [...Array<string>(4).fill("ticket.triaged"), "audit.verified"]);
+    assert.deepEqual(exported.slice(0, 4).map((e) => e.ticketId), ids);
+    assert.ok(exported.every((e) => e.hash !== ""));
 
-    assert.equal(await client.purgeAudit(cutoff), 4n);
+    assert.equal(await client.purgeAudit(cutoff), 5n);
     const left = (await collect(client.listAudit())).map((e) => e.action);
     assert.ok(left.includes("audit.purged"), left.join());
     assert.ok(!left.includes("ticket.triaged"));
@@ -453,12 +472,22 @@ describe("HelpdeskClient", () => {
     const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(example, "the README has a js example");
     assert.equal(example.split("127.0.0.1:50051").length, 2);
+    assert.equal(example.split('caFile: "ca.crt"').length, 2);
     assert.ok(example.split("\n").filter((line) => line.trim() !== "").length <= 11, "about ten lines");
     // Inside the package, so the example's import of "@helpdesk-ai/client" resolves to this build.
+    // As a reader runs it: the token in HELPDESK_TOKEN, the CA file at hand; only the address and the
+    // CA's path change.
     const file = resolve(CLIENT_ROOT, "dist", "readme-example.mjs");
-    await writeFile(file, example.replace("127.0.0.1:50051", server.address));
+    const code = example
+      .replace("127.0.0.1:50051", server.address)
+      .replace('caFile: "ca.crt"', `caFile: ${JSON.stringify(CA_FILE)}`);
+    await writeFile(file, code);
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("HELPDESK_")),
+    );
+    env.HELPDESK_TOKEN = credentials.admin;
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 60_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 60_000, env });
       const lines = stdout.trimEnd().split("\n");
       assert.match(lines[0]!, /^TKT-\S+ security CRITICAL$/);
       assert.deepEqual(lines.slice(1), ["ticket.triaged", "[ { field: 'ticket.title', description: 'is required' } ]"]);
