@@ -285,13 +285,13 @@ def test_export_purge_and_verify_audit(client: HelpdeskClient) -> None:
     assert caught.value.code == grpc.StatusCode.FAILED_PRECONDITION
 
     exported = list(client.export_audit(before=cutoff))
-    assert [e.sequence for e in exported] == [1, 2, 3, 4, 5]  # oldest first
-    # The four triages, then the verification: it is an audit entry of its own.
-    assert [e.action for e in exported] == ["ticket.triaged"] * 4 + ["audit.verified"]
+    assert [e.sequence for e in exported] == [1, 2, 3, 4, 5, 6]  # oldest first
+    # The four triages, then the two verifications: each is an audit entry of its own.
+    assert [e.action for e in exported] == ["ticket.triaged"] * 4 + ["audit.verified"] * 2
     assert [e.ticket_id for e in exported[:4]] == ids
     assert all(e.hash for e in exported)
 
-    assert client.purge_audit(cutoff) == 5
+    assert client.purge_audit(cutoff) == 6
     left = [e.action for e in client.list_audit()]
     assert "audit.purged" in left
     assert "ticket.triaged" not in left

@@ -351,13 +351,17 @@ describe("HelpdeskClient", () => {
     assert.equal(refused.code, Code.FailedPrecondition);
 
     const exported = await collect(client.exportAudit(cutoff));
-    assert.deepEqual(exported.map((e) => e.sequence), [1n, 2n, 3n, 4n, 5n]); // oldest first
-    // The four triages, then the verification: it is an audit entry of its own.
-    assert.deepEqual(exported.map((e) => e.action), [...Array<string>(4).fill("ticket.triaged"), "audit.verified"]);
+    assert.deepEqual(exported.map((e) => e.sequence), [1n, 2n, 3n, 4n, 5n, 6n]); // oldest first
+    // The four triages, then the two verifications: each is an audit entry of its own.
+    assert.deepEqual(exported.map((e) => e.action), [
+      ...Array<string>(4).fill("ticket.triaged"),
+      "audit.verified",
+      "audit.verified",
+    ]);
     assert.deepEqual(exported.slice(0, 4).map((e) => e.ticketId), ids);
     assert.ok(exported.every((e) => e.hash !== ""));
 
-    assert.equal(await client.purgeAudit(cutoff), 5n);
+    assert.equal(await client.purgeAudit(cutoff), 6n);
     const left = (await collect(client.listAudit())).map((e) => e.action);
     assert.ok(left.includes("audit.purged"), left.join());
     assert.ok(!left.includes("ticket.triaged"));
