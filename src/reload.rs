@@ -4,17 +4,15 @@
 //! and each refusal is an audit entry. The principals file reloads the same way ([`principals`]).
 
 pub mod principals;
+mod watched;
 
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-    time::Duration,
-};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
+
+use self::watched::{WatchedFile, poll};
 
 use crate::{
     domain::{Actor, AuditAction, AuditRecord},
@@ -52,36 +50,29 @@ pub enum ReloadOutcome {
 /// Reloads the rules of one file into one engine. Cheap to clone; clones share their state.
 #[derive(Clone)]
 pub struct RulesReloader {
-    path: PathBuf,
+    file: WatchedFile,
     engine: Arc<TriageEngine>,
     store: Store,
-    /// Digest of the file content last looked at, so an unchanged (or an already refused) file is
-    /// not loaded again by the poll.
-    seen: Arc<Mutex<Option<[u8; 32]>>>,
 }
 
 impl RulesReloader {
     /// A reloader of `path` into `engine`, auditing into `store`. The file's current content counts
     /// as seen (it is what the engine was built from).
     pub fn new(path: &Path, engine: Arc<TriageEngine>, store: Store) -> Self {
-        let seen = std::fs::read(path).ok().map(|bytes| digest(&bytes));
-        RulesReloader { path: path.to_owned(), engine, store, seen: Arc::new(Mutex::new(seen)) }
+        RulesReloader { file: WatchedFile::new(path), engine, store }
     }
 
     /// The rules file.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     /// Loads the file again (`trigger` says why, for the log and the audit entry) and puts it in
     /// force when it is valid and differs from the rules in force.
     pub async fn reload(&self, trigger: &str) -> ReloadOutcome {
-        let mut seen = self.seen.lock().await;
-        if let Ok(bytes) = tokio::fs::read(&self.path).await {
-            *seen = Some(digest(&bytes));
-        }
+        let reloading = self.file.begin_reload().await;
         let current = self.engine.rules_version();
-        let path = self.path.clone();
+        let path = self.path().to_owned();
         let loaded = tokio::task::spawn_blocking(move || RuleSet::load(&path)).await;
         let outcome = match loaded {
             Ok(Ok(rules)) if rules.version() == current => ReloadOutcome::Unchanged { version: current },
@@ -93,34 +84,26 @@ impl RulesReloader {
             Ok(Err(e)) => ReloadOutcome::Refused { error: e.to_string(), kept: current },
             Err(e) => ReloadOutcome::Refused { error: format!("the load task failed: {e}"), kept: current },
         };
-        drop(seen);
+        drop(reloading);
         self.report(trigger, &outcome).await;
         outcome
     }
 
     /// Reloads when the file's content changed since it was last looked at.
     pub async fn reload_if_changed(&self) -> Option<ReloadOutcome> {
-        let bytes = tokio::fs::read(&self.path).await.ok()?;
-        if *self.seen.lock().await == Some(digest(&bytes)) {
+        if !self.file.changed().await {
             return None;
         }
         Some(self.reload("file changed").await)
     }
 
     /// Looks at the file every `interval` until `stop` turns true.
-    pub async fn watch_file(self, interval: Duration, mut stop: watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => { self.reload_if_changed().await; }
-                changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
-            }
-        }
+    pub async fn watch_file(self, interval: Duration, stop: watch::Receiver<bool>) {
+        poll(interval, stop, || self.reload_if_changed()).await;
     }
 
     async fn report(&self, trigger: &str, outcome: &ReloadOutcome) {
-        let file = self.path.display().to_string();
+        let file = self.path().display().to_string();
         let (action, details, version) = match outcome {
             ReloadOutcome::Unchanged { version } => {
                 tracing::info!(trigger, %file, %version, "rules file unchanged");
@@ -142,8 +125,4 @@ impl RulesReloader {
             tracing::error!(error = %crate::service::cause_chain(&e), "cannot write the audit entry of a rules reload");
         }
     }
-}
-
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
 }

@@ -147,7 +147,7 @@ impl<'k> ChainVerifier<'k> {
             return;
         }
         if !self.beyond.is_empty() {
-            let reason = format!("the signature of entry {} comes before that entry", self.beyond[0].sequence);
+            let reason = format!("the signature of entry {} comes before that entry", self.beyond[0].head.sequence);
             self.chain_break = Some(Finding { sequence: entry.sequence, reason });
             return;
         }
@@ -192,27 +192,28 @@ impl<'k> ChainVerifier<'k> {
         }
         self.signatures_checked += 1;
         let anchor = self.anchor_sequence();
-        if self.anchor.is_some() && signature.sequence <= anchor {
+        if self.anchor.is_some() && signature.head.sequence <= anchor {
             // It covered entries purged since: only whether it verifies can be checked.
             if let Err(problem) = keyring.verify(signature) {
                 self.found(anchor + 1, problem_text(signature, &problem));
             }
             return;
         }
-        let Some((last, last_hash)) = self.last_entry.clone().filter(|(last, _)| signature.sequence <= *last) else {
+        let Some((last, last_hash)) = self.last_entry.clone().filter(|(last, _)| signature.head.sequence <= *last)
+        else {
             self.beyond.push(signature.clone());
             return;
         };
         let start = self.covered_to + 1;
-        if signature.sequence < last {
-            self.found(start, format!("the signature of entry {} is out of order", signature.sequence));
+        if signature.head.sequence < last {
+            self.found(start, format!("the signature of entry {} is out of order", signature.head.sequence));
             return;
         }
         if let Err(problem) = keyring.verify(signature) {
             self.found(start, problem_text(signature, &problem));
             return;
         }
-        if signature.head_hash != last_hash {
+        if signature.head.head_hash != last_hash {
             let reason = format!(
                 "the chain was rewritten: the signature of entry {last} (made {} with key {}) vouches for another \
                  hash than the chain's, so {} covered by no valid signature",
@@ -224,18 +225,18 @@ impl<'k> ChainVerifier<'k> {
             return;
         }
         let anchor_hash = self.anchor.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
-        if signature.anchor_sequence > anchor
-            || (signature.anchor_sequence == anchor && signature.anchor_hash != anchor_hash)
+        if signature.head.anchor_sequence > anchor
+            || (signature.head.anchor_sequence == anchor && signature.head.anchor_hash != anchor_hash)
         {
             let reason = format!(
                 "the chain was re-anchored: it starts after entry {anchor}, but the signature of entry {last} says \
                  it started after entry {}",
-                signature.anchor_sequence
+                signature.head.anchor_sequence
             );
             self.found(anchor + 1, reason);
             return;
         }
-        match signature.kind {
+        match signature.head.kind {
             SignatureKind::Commit => {
                 self.count_group(signature);
                 self.newest_commit = Some(signature.clone());
@@ -249,7 +250,7 @@ impl<'k> ChainVerifier<'k> {
     /// signing was turned on; a gap between two groups is entries no signature covers.
     fn count_group(&mut self, signature: &ChainSignature) {
         let anchor = self.anchor_sequence();
-        let group_start = signature.first_sequence.max(anchor + 1);
+        let group_start = signature.head.first_sequence.max(anchor + 1);
         match self.group_end {
             None if group_start > anchor + 1 => {
                 self.unsigned += (group_start - anchor - 1) as u64;
@@ -271,7 +272,7 @@ impl<'k> ChainVerifier<'k> {
             }
             _ => {}
         }
-        self.group_end = Some(self.group_end.map_or(signature.sequence, |end| end.max(signature.sequence)));
+        self.group_end = Some(self.group_end.map_or(signature.head.sequence, |end| end.max(signature.head.sequence)));
     }
 }
 
@@ -279,11 +280,11 @@ fn problem_text(signature: &ChainSignature, problem: &SignatureProblem) -> Strin
     match problem {
         SignatureProblem::UnknownKey => format!(
             "the signature of entry {} was made with key {}, which is none of the verifying keys",
-            signature.sequence, signature.key_id
+            signature.head.sequence, signature.key_id
         ),
         SignatureProblem::Invalid => format!(
             "the signature of entry {} does not verify with key {}: the signature or what it signs was altered",
-            signature.sequence, signature.key_id
+            signature.head.sequence, signature.key_id
         ),
     }
 }

@@ -50,14 +50,14 @@ impl ChainVerifier<'_> {
                 }
             }
         }
-        if let Some(far) = beyond.iter().max_by_key(|s| s.sequence) {
+        if let Some(far) = beyond.iter().max_by_key(|s| s.head.sequence) {
             let reason = format!(
                 "the chain was truncated: it ends at entry {last}, but entry {} was signed ({} with key {}), so {} \
                  removed",
-                far.sequence,
+                far.head.sequence,
                 when(far),
                 far.key_id,
-                entries_verb(last + 1, far.sequence, "was", "were")
+                entries_verb(last + 1, far.head.sequence, "was", "were")
             );
             self.found(last + 1, reason);
         }
@@ -81,7 +81,7 @@ impl ChainVerifier<'_> {
                     }
                 }
                 // A truncation names the missing end already.
-                ChainEnd::Archive if beyond.iter().any(|s| s.kind == SignatureKind::Export) => {}
+                ChainEnd::Archive if beyond.iter().any(|s| s.head.kind == SignatureKind::Export) => {}
                 ChainEnd::Archive => {
                     let reason = "the archive has no export signature at its end: it may have been cut short (or \
                                   was exported without the signing key)";
@@ -90,24 +90,24 @@ impl ChainVerifier<'_> {
             }
             return;
         };
-        if newest.sequence < last {
+        if newest.head.sequence < last {
             let reason = format!(
                 "{} after {what} (entry {}): no signature covers {}",
-                entries_verb(newest.sequence + 1, last, "comes", "come"),
-                newest.sequence,
-                if newest.sequence + 1 == last { "it" } else { "them" }
+                entries_verb(newest.head.sequence + 1, last, "comes", "come"),
+                newest.head.sequence,
+                if newest.head.sequence + 1 == last { "it" } else { "them" }
             );
-            self.found(newest.sequence + 1, reason);
+            self.found(newest.head.sequence + 1, reason);
         }
-        if newest.anchor_sequence < anchor {
+        if newest.head.anchor_sequence < anchor {
             let reason = format!(
                 "the chain was re-anchored: it starts after entry {anchor}, but {what} (entry {}) was made when it \
                  started after entry {}, so {} removed without a signed purge",
-                newest.sequence,
-                newest.anchor_sequence,
-                entries_verb(newest.anchor_sequence + 1, anchor, "was", "were")
+                newest.head.sequence,
+                newest.head.anchor_sequence,
+                entries_verb(newest.head.anchor_sequence + 1, anchor, "was", "were")
             );
-            self.found(newest.anchor_sequence + 1, reason);
+            self.found(newest.head.anchor_sequence + 1, reason);
         }
     }
 }

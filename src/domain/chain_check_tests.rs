@@ -65,12 +65,12 @@ fn check(
     let mut verifier = ChainVerifier::new(anchor, keyring, strict);
     for entry in entries {
         verifier.entry(entry);
-        for signature in signatures.iter().filter(|s| s.sequence == entry.sequence) {
+        for signature in signatures.iter().filter(|s| s.head.sequence == entry.sequence) {
             verifier.signature(signature);
         }
     }
     let last = entries.last().map_or(0, |e| e.sequence);
-    for signature in signatures.iter().filter(|s| s.sequence > last) {
+    for signature in signatures.iter().filter(|s| s.head.sequence > last) {
         verifier.signature(signature);
     }
     verifier.finish(end)
@@ -170,7 +170,7 @@ fn entries_from_before_signing_are_counted_and_strictness_breaks_them_but_gaps_a
     let unsigned = check(genesis(), Some(signer.keyring()), false, &entries, &[], head(&entries));
     assert!(unsigned.valid && unsigned.unsigned_entries == 8, "{unsigned:?}");
 
-    let gap: Vec<_> = signatures.iter().filter(|s| s.sequence != 5 && s.sequence != 6).cloned().collect();
+    let gap: Vec<_> = signatures.iter().filter(|s| s.head.sequence != 5 && s.head.sequence != 6).cloned().collect();
     let report = check(genesis(), Some(signer.keyring()), false, &entries, &gap, head(&entries));
     assert_eq!((report.valid, report.first_broken_sequence), (false, Some(5)));
     assert!(
@@ -179,7 +179,7 @@ fn entries_from_before_signing_are_counted_and_strictness_breaks_them_but_gaps_a
         )
     );
 
-    let tail: Vec<_> = signatures.iter().filter(|s| s.sequence < 7).cloned().collect();
+    let tail: Vec<_> = signatures.iter().filter(|s| s.head.sequence < 7).cloned().collect();
     let report = check(genesis(), Some(signer.keyring()), false, &entries, &tail, head(&entries));
     assert_eq!((report.valid, report.first_broken_sequence), (false, Some(7)));
     assert_eq!(

@@ -35,7 +35,7 @@ impl SignatureKind {
 }
 
 /// What is signed: a point of the chain and where the chain started then.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedHead {
     /// Commit group or export.
     pub kind: SignatureKind,
@@ -51,41 +51,18 @@ pub struct SignedHead {
     pub anchor_hash: String,
 }
 
-/// A signature over a [`SignedHead`], as stored and exported.
+/// A signature over a [`SignedHead`], as stored and exported (the head's fields inline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainSignature {
-    /// Commit group or export.
-    pub kind: SignatureKind,
-    /// Sequence of the newest entry covered.
-    pub sequence: i64,
-    /// Hash of that entry.
-    pub head_hash: String,
-    /// First entry of the commit group (of the export, for an export signature).
-    pub first_sequence: i64,
-    /// The anchor's sequence when it was signed.
-    pub anchor_sequence: i64,
-    /// The anchor's hash when it was signed.
-    pub anchor_hash: String,
+    /// What it vouches for.
+    #[serde(flatten)]
+    pub head: SignedHead,
     /// Which key signed it: [`key_id`] of its public key.
     pub key_id: String,
     /// The Ed25519 signature, 128 hex digits.
     pub signature: String,
     /// When it was made (microsecond precision, as stored).
     pub signed_at: DateTime<Utc>,
-}
-
-impl ChainSignature {
-    /// What it vouches for.
-    pub fn head(&self) -> SignedHead {
-        SignedHead {
-            kind: self.kind,
-            sequence: self.sequence,
-            head_hash: self.head_hash.clone(),
-            first_sequence: self.first_sequence,
-            anchor_sequence: self.anchor_sequence,
-            anchor_hash: self.anchor_hash.clone(),
-        }
-    }
 }
 
 /// The bytes signed for `head` at `signed_at`: every part length-prefixed after a fixed tag.
@@ -175,7 +152,7 @@ impl Keyring {
         let key = key.ok_or(SignatureProblem::UnknownKey)?;
         let bytes = decode_hex(&signature.signature).ok_or(SignatureProblem::Invalid)?;
         let bytes: [u8; 64] = bytes.try_into().map_err(|_| SignatureProblem::Invalid)?;
-        let message = signed_message(&signature.head(), signature.signed_at);
+        let message = signed_message(&signature.head, signature.signed_at);
         key.verify(&message, &Signature::from_bytes(&bytes)).map_err(|_| SignatureProblem::Invalid)
     }
 }
@@ -246,17 +223,7 @@ impl ChainSigner {
     pub fn sign(&self, head: SignedHead, at: DateTime<Utc>) -> ChainSignature {
         let signed_at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
         let signature = self.key.sign(&signed_message(&head, signed_at));
-        ChainSignature {
-            kind: head.kind,
-            sequence: head.sequence,
-            head_hash: head.head_hash,
-            first_sequence: head.first_sequence,
-            anchor_sequence: head.anchor_sequence,
-            anchor_hash: head.anchor_hash,
-            key_id: self.key_id.clone(),
-            signature: encode_hex(&signature.to_bytes()),
-            signed_at,
-        }
+        ChainSignature { head, key_id: self.key_id.clone(), signature: encode_hex(&signature.to_bytes()), signed_at }
     }
 }
 
@@ -300,11 +267,17 @@ mod tests {
         assert_eq!(signature.key_id.len(), 16);
         assert_eq!(signature.signature.len(), 128);
         for altered in [
-            ChainSignature { sequence: 4, ..signature.clone() },
-            ChainSignature { head_hash: "cd".repeat(32), ..signature.clone() },
-            ChainSignature { anchor_sequence: 1, ..signature.clone() },
-            ChainSignature { first_sequence: 1, ..signature.clone() },
-            ChainSignature { kind: SignatureKind::Export, ..signature.clone() },
+            ChainSignature { head: SignedHead { sequence: 4, ..signature.head.clone() }, ..signature.clone() },
+            ChainSignature {
+                head: SignedHead { head_hash: "cd".repeat(32), ..signature.head.clone() },
+                ..signature.clone()
+            },
+            ChainSignature { head: SignedHead { anchor_sequence: 1, ..signature.head.clone() }, ..signature.clone() },
+            ChainSignature { head: SignedHead { first_sequence: 1, ..signature.head.clone() }, ..signature.clone() },
+            ChainSignature {
+                head: SignedHead { kind: SignatureKind::Export, ..signature.head.clone() },
+                ..signature.clone()
+            },
             ChainSignature { signed_at: signature.signed_at + chrono::Duration::seconds(1), ..signature.clone() },
             ChainSignature { signature: "00".repeat(64), ..signature.clone() },
             ChainSignature { signature: "not hex".into(), ..signature.clone() },

@@ -2,16 +2,13 @@
 //! again; a good one is put in force for every later call, a bad one is refused and the principals
 //! in force stay. Each reload and each refusal is an audit entry.
 
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-    time::Duration,
-};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
+
+use super::watched::{WatchedFile, poll};
 
 use crate::{
     auth::{Authenticator, Principals},
@@ -41,31 +38,22 @@ pub enum PrincipalsOutcome {
 /// Reloads one principals file into one authenticator. Cheap to clone; clones share their state.
 #[derive(Clone)]
 pub struct PrincipalsReloader {
-    path: PathBuf,
+    file: WatchedFile,
     authenticator: Arc<Authenticator>,
     store: Store,
-    seen: Arc<Mutex<Option<[u8; 32]>>>,
-}
-
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
 }
 
 impl PrincipalsReloader {
     /// A reloader of `path` into `authenticator`, auditing into `store`; the file's current content
     /// counts as seen (the authenticator was built from it).
     pub fn new(path: &Path, authenticator: Arc<Authenticator>, store: Store) -> Self {
-        let seen = std::fs::read(path).ok().map(|bytes| digest(&bytes));
-        PrincipalsReloader { path: path.to_owned(), authenticator, store, seen: Arc::new(Mutex::new(seen)) }
+        PrincipalsReloader { file: WatchedFile::new(path), authenticator, store }
     }
 
     /// Reads the file again (`trigger` says why) and puts it in force when it is valid.
     pub async fn reload(&self, trigger: &str) -> PrincipalsOutcome {
-        let mut seen = self.seen.lock().await;
-        if let Ok(bytes) = tokio::fs::read(&self.path).await {
-            *seen = Some(digest(&bytes));
-        }
-        let path = self.path.clone();
+        let reloading = self.file.begin_reload().await;
+        let path = self.file.path().to_owned();
         let outcome = match tokio::task::spawn_blocking(move || Principals::load(&path)).await {
             Ok(Ok(principals)) => {
                 let count = principals.len();
@@ -75,34 +63,26 @@ impl PrincipalsReloader {
             Ok(Err(e)) => PrincipalsOutcome::Refused { error: e.to_string() },
             Err(e) => PrincipalsOutcome::Refused { error: format!("the load task failed: {e}") },
         };
-        drop(seen);
+        drop(reloading);
         self.report(trigger, &outcome).await;
         outcome
     }
 
     /// Reloads when the file's content changed since it was last looked at.
     pub async fn reload_if_changed(&self) -> Option<PrincipalsOutcome> {
-        let bytes = tokio::fs::read(&self.path).await.ok()?;
-        if *self.seen.lock().await == Some(digest(&bytes)) {
+        if !self.file.changed().await {
             return None;
         }
         Some(self.reload("file changed").await)
     }
 
     /// Looks at the file every `interval` until `stop` turns true.
-    pub async fn watch_file(self, interval: Duration, mut stop: watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => { self.reload_if_changed().await; }
-                changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
-            }
-        }
+    pub async fn watch_file(self, interval: Duration, stop: watch::Receiver<bool>) {
+        poll(interval, stop, || self.reload_if_changed()).await;
     }
 
     async fn report(&self, trigger: &str, outcome: &PrincipalsOutcome) {
-        let file = self.path.display().to_string();
+        let file = self.file.path().display().to_string();
         let (action, details) = match outcome {
             PrincipalsOutcome::Reloaded { principals } => {
                 tracing::info!(trigger, %file, principals, "principals reloaded");

@@ -122,7 +122,7 @@ impl Audit {
     /// an audit entry (`audit.verified`, with its outcome).
     pub async fn verify(&self, strict: bool, actor: &Actor, now: DateTime<Utc>) -> Result<ChainReport, ServiceError> {
         let report = self.store.verify_audit_with(strict).await?;
-        self.store.record_audit(records::verified(&report, actor, now)).await?;
+        self.store.record_audit(records::verified(&report, strict, actor, now)).await?;
         Ok(report)
     }
 }

@@ -74,7 +74,7 @@ impl ExportRun {
         for entry in page {
             let sequence = entry.sequence;
             self.pending.push_back(ExportItem::Entry(entry));
-            while let Some(signature) = signatures.next_if(|s| s.sequence <= sequence) {
+            while let Some(signature) = signatures.next_if(|s| s.head.sequence <= sequence) {
                 self.pending.push_back(ExportItem::Signature(signature));
             }
         }

@@ -32,13 +32,17 @@ pub fn updated(before: &Ticket, after: &Ticket, changed: &[&str], actor: &Actor)
     AuditRecord::new(AuditAction::TicketUpdated, actor, after.updated_at, details).for_ticket(after.ticket_id.as_str())
 }
 
-/// The `audit.verified` record of a chain verification.
-pub fn verified(report: &ChainReport, actor: &Actor, at: DateTime<Utc>) -> AuditRecord {
+/// The `audit.verified` record of a chain verification (`strict` as asked).
+pub fn verified(report: &ChainReport, strict: bool, actor: &Actor, at: DateTime<Utc>) -> AuditRecord {
     let details = json!({
         "valid": report.valid,
+        "strict": strict,
         "entries_checked": report.entries_checked,
         "first_broken_sequence": report.first_broken_sequence,
         "reason": report.reason,
+        "signatures_required": report.signatures_required,
+        "signatures_checked": report.signatures_checked,
+        "unsigned_entries": report.unsigned_entries,
     });
     AuditRecord::new(AuditAction::AuditVerified, actor, at, details)
 }

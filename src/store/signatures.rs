@@ -102,11 +102,11 @@ pub(super) async fn insert_signature(
     signature: &ChainSignature,
 ) -> Result<(), StoreError> {
     let row = audit_signature::ActiveModel {
-        sequence: Set(signature.sequence),
-        head_hash: Set(signature.head_hash.clone()),
-        first_sequence: Set(signature.first_sequence),
-        anchor_sequence: Set(signature.anchor_sequence),
-        anchor_hash: Set(signature.anchor_hash.clone()),
+        sequence: Set(signature.head.sequence),
+        head_hash: Set(signature.head.head_hash.clone()),
+        first_sequence: Set(signature.head.first_sequence),
+        anchor_sequence: Set(signature.head.anchor_sequence),
+        anchor_hash: Set(signature.head.anchor_hash.clone()),
         key_id: Set(signature.key_id.clone()),
         signature: Set(signature.signature.clone()),
         signed_at: Set(micros(signature.signed_at)),
@@ -124,12 +124,14 @@ pub(super) async fn delete_signatures_through(conn: &impl ConnectionTrait, seque
 
 fn signature_from_row(row: audit_signature::Model) -> Result<ChainSignature, StoreError> {
     Ok(ChainSignature {
-        kind: SignatureKind::Commit,
-        sequence: row.sequence,
-        head_hash: row.head_hash,
-        first_sequence: row.first_sequence,
-        anchor_sequence: row.anchor_sequence,
-        anchor_hash: row.anchor_hash,
+        head: SignedHead {
+            kind: SignatureKind::Commit,
+            sequence: row.sequence,
+            head_hash: row.head_hash,
+            first_sequence: row.first_sequence,
+            anchor_sequence: row.anchor_sequence,
+            anchor_hash: row.anchor_hash,
+        },
         key_id: row.key_id,
         signature: row.signature,
         signed_at: from_micros(row.signed_at)?,
@@ -157,7 +159,7 @@ mod tests {
             triaged(&store, n, i64::from(n) * 10, "network", Category::Technical).await;
         }
         let signed = store.audit_signatures_between(0, 100).await.expect("read");
-        let covered: Vec<(i64, i64)> = signed.iter().map(|s| (s.first_sequence, s.sequence)).collect();
+        let covered: Vec<(i64, i64)> = signed.iter().map(|s| (s.head.first_sequence, s.head.sequence)).collect();
         assert_eq!(covered, [(1, 1), (2, 2), (3, 3), (4, 4)]);
         let report = store.verify_audit().await.expect("verify");
         assert_eq!((report.valid, report.signatures_checked, report.unsigned_entries), (true, 4, 0), "{report:?}");
@@ -165,8 +167,8 @@ mod tests {
         assert_eq!(store.purge_audit(at(15), true, &"ops".into(), at(100)).await.expect("purged"), 2);
         let signed = store.audit_signatures_between(0, 100).await.expect("read");
         let purge = signed.last().expect("the purge's signature");
-        assert_eq!((purge.sequence, purge.anchor_sequence), (5, 2));
-        assert!(signed.iter().all(|s| s.sequence > 2), "the purged entries' signatures went: {signed:?}");
+        assert_eq!((purge.head.sequence, purge.head.anchor_sequence), (5, 2));
+        assert!(signed.iter().all(|s| s.head.sequence > 2), "the purged entries' signatures went: {signed:?}");
         let report = store.verify_audit_with(true).await.expect("verify");
         assert!(report.valid, "{report:?}");
 
@@ -178,7 +180,7 @@ mod tests {
             .expect("sealed")
             .expect("a signer");
         assert_eq!(
-            (seal.kind, seal.sequence, seal.first_sequence, seal.anchor_sequence),
+            (seal.head.kind, seal.head.sequence, seal.head.first_sequence, seal.head.anchor_sequence),
             (SignatureKind::Export, 5, 3, 2)
         );
         assert_eq!(store.keyring().expect("keys").verify(&seal), Ok(()));

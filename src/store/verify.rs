@@ -70,7 +70,7 @@ impl Store {
             for row in rows {
                 let entry = audit_from_row(row)?;
                 check.entry(&entry);
-                while let Some(signature) = signatures.next_if(|s| s.sequence <= entry.sequence) {
+                while let Some(signature) = signatures.next_if(|s| s.head.sequence <= entry.sequence) {
                     check.signature(&signature);
                 }
             }

@@ -13,8 +13,8 @@ use helpdesk_ai::{
     config::{Settings, StoreType},
     domain::AuditEntry,
     proto::{
-        ChainSignatureKind, ExportAuditEntriesRequest, PurgeAuditEntriesRequest, VerifyAuditChainRequest,
-        VerifyAuditChainResponse,
+        ChainSignatureKind, ExportAuditEntriesRequest, ListAuditEntriesRequest, PurgeAuditEntriesRequest,
+        VerifyAuditChainRequest, VerifyAuditChainResponse,
     },
 };
 use prost_types::Timestamp;
@@ -97,6 +97,17 @@ async fn an_intact_signed_chain_verifies_exports_its_signatures_and_survives_a_p
     assert!(report.valid, "{}", report.reason);
     assert_eq!((report.entries_checked, report.signatures_required, report.signatures_checked), (4, true, 4));
     assert_eq!(report.unsigned_entries, 0);
+    // The verification is an audit entry of its own, with its outcome and what it checked.
+    let listed = app
+        .audit
+        .list_audit_entries(ListAuditEntriesRequest { action: "audit.verified".into(), ..Default::default() })
+        .await
+        .expect("list")
+        .into_inner()
+        .entries;
+    let details: serde_json::Value = serde_json::from_str(&listed[0].details_json).expect("JSON details");
+    let checked = [&details["valid"], &details["strict"], &details["entries_checked"], &details["signatures_checked"]];
+    assert_eq!(serde_json::json!(checked), serde_json::json!([true, true, 4, 4]), "{details}");
 
     let cutoff = Some(Timestamp { seconds: chrono::Utc::now().timestamp() + 1, nanos: 0 });
     let mut export = app
@@ -135,7 +146,7 @@ async fn an_intact_signed_chain_verifies_exports_its_signatures_and_survives_a_p
     // anchor, and so does that of the audit.verified entry (8) the verification just recorded.
     assert_eq!((report.entries_checked, report.signatures_checked), (2, 2));
     let left = app.store.audit_signatures_between(0, 100).await.expect("signatures");
-    let tail: Vec<(i64, i64)> = left.iter().rev().take(2).map(|s| (s.sequence, s.anchor_sequence)).collect();
+    let tail: Vec<(i64, i64)> = left.iter().rev().take(2).map(|s| (s.head.sequence, s.head.anchor_sequence)).collect();
     assert_eq!(tail, [(8, 5), (7, 5)]);
     app.shutdown().await;
 }

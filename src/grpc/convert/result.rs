@@ -73,17 +73,17 @@ pub fn result_to_proto(result: &TriageResult) -> proto::TriageResult {
 
 /// A chain signature as sent in an export.
 pub fn signature_to_proto(signature: &ChainSignature) -> proto::ChainSignature {
-    let kind = match signature.kind {
+    let kind = match signature.head.kind {
         SignatureKind::Commit => proto::ChainSignatureKind::Commit,
         SignatureKind::Export => proto::ChainSignatureKind::Export,
     };
     proto::ChainSignature {
         kind: kind as i32,
-        sequence: u64::try_from(signature.sequence).unwrap_or_default(),
-        head_hash: signature.head_hash.clone(),
-        first_sequence: u64::try_from(signature.first_sequence).unwrap_or_default(),
-        anchor_sequence: u64::try_from(signature.anchor_sequence).unwrap_or_default(),
-        anchor_hash: signature.anchor_hash.clone(),
+        sequence: u64::try_from(signature.head.sequence).unwrap_or_default(),
+        head_hash: signature.head.head_hash.clone(),
+        first_sequence: u64::try_from(signature.head.first_sequence).unwrap_or_default(),
+        anchor_sequence: u64::try_from(signature.head.anchor_sequence).unwrap_or_default(),
+        anchor_hash: signature.head.anchor_hash.clone(),
         key_id: signature.key_id.clone(),
         signature: signature.signature.clone(),
         signed_at: Some(timestamp(signature.signed_at)),
