@@ -25,6 +25,7 @@ use crate::{
         auth::AuthLayer,
         health::{self, Health},
         server::{ServeError, plain_incoming, serve},
+        socket::SocketOptions,
         tls::{Tls, TlsError},
     },
     metrics::{self, METRICS_PATH, PrometheusHandle},
@@ -270,14 +271,15 @@ impl Application {
                 stop.send_replace(true);
             }
         };
+        let sockets = SocketOptions::from_keepalive_secs(settings.tcp_keepalive_secs);
         let served = async {
             match tls {
                 Some(tls) => {
-                    let incoming = tls.incoming(listener);
+                    let incoming = tls.incoming(listener, sockets);
                     serve(incoming, &settings, services, health_service, auth, stopping.clone(), signal).await
                 }
                 None => {
-                    let incoming = plain_incoming(listener);
+                    let incoming = plain_incoming(listener, sockets);
                     serve(incoming, &settings, services, health_service, auth, stopping.clone(), signal).await
                 }
             }

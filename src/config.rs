@@ -106,6 +106,10 @@ pub struct Settings {
     pub max_concurrent_requests_per_connection: usize,
     /// Seconds in-flight requests get to finish at shutdown.
     pub shutdown_grace_secs: u64,
+    /// Idle seconds before TCP keepalive probes an accepted connection; 0 turns keepalive off.
+    pub tcp_keepalive_secs: u64,
+    /// Seconds between HTTP/2 PING frames on an idle connection; 0 sends none.
+    pub http2_keepalive_interval_secs: u64,
     /// Learned models.
     pub models: ModelFiles,
     /// Near-duplicate detection.
@@ -151,6 +155,8 @@ impl Default for Settings {
             max_message_bytes: 4 * 1024 * 1024,
             max_concurrent_requests_per_connection: 256,
             shutdown_grace_secs: 10,
+            tcp_keepalive_secs: 60,
+            http2_keepalive_interval_secs: 30,
             models: ModelFiles::default(),
             duplicates: DuplicateSettings::default(),
             escalation_sweep: SweepSettings::default(),

@@ -71,6 +71,8 @@ impl Settings {
         }
         within("request_timeout_secs", self.request_timeout_secs, 1, MAX_REQUEST_TIMEOUT_SECS)?;
         within("shutdown_grace_secs", self.shutdown_grace_secs, 0, MAX_SHUTDOWN_GRACE_SECS)?;
+        within("tcp_keepalive_secs", self.tcp_keepalive_secs, 0, 7_200)?;
+        within("http2_keepalive_interval_secs", self.http2_keepalive_interval_secs, 0, 3_600)?;
         within("max_concurrent_requests_per_connection", self.max_concurrent_requests_per_connection, 1, 100_000)?;
         within("reload_poll_interval_ms", self.reload_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("audit_watch_poll_interval_ms", self.audit_watch_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;

@@ -7,6 +7,7 @@ pub mod convert;
 pub mod health;
 pub mod request;
 pub mod server;
+pub mod socket;
 pub mod status;
 pub mod ticket_api;
 pub mod tls;

@@ -14,8 +14,8 @@ use tonic::transport::{Server, server::Connected};
 use tonic_health::pb::health_server::{Health as HealthCheck, HealthServer};
 
 use super::{
-    audit_api::AuditApi, auth::AuthLayer, batch_api::BatchApi, health::SERVICES, ticket_api::TicketApi,
-    triage_api::TriageApi,
+    audit_api::AuditApi, auth::AuthLayer, batch_api::BatchApi, health::SERVICES, socket::SocketOptions,
+    ticket_api::TicketApi, triage_api::TriageApi,
 };
 use crate::{
     config::Settings,
@@ -50,15 +50,13 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
     SERVICES.iter().fold(builder, |b, name| b.with_service_name(*name))
 }
 
-/// The plain TCP connections `listener` accepts, with `TCP_NODELAY`, so small answers are not held
-/// back.
-pub fn plain_incoming(listener: TcpListener) -> impl Stream<Item = Result<TcpStream, std::io::Error>> {
-    tokio_stream::StreamExt::map(TcpListenerStream::new(listener), |accepted| {
-        accepted.inspect(|stream| {
-            if let Err(e) = stream.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
-            }
-        })
+/// The plain TCP connections `listener` accepts, each given `options` (`TCP_NODELAY`, keepalive).
+pub fn plain_incoming(
+    listener: TcpListener,
+    options: SocketOptions,
+) -> impl Stream<Item = Result<TcpStream, std::io::Error>> {
+    tokio_stream::StreamExt::map(TcpListenerStream::new(listener), move |accepted| {
+        accepted.inspect(|stream| options.apply(stream))
     })
 }
 
@@ -85,7 +83,10 @@ where
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.max_concurrent_requests_per_connection)
         .load_shed(true)
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_interval(
+            (settings.http2_keepalive_interval_secs > 0)
+                .then(|| Duration::from_secs(settings.http2_keepalive_interval_secs)),
+        )
         .trace_fn(
             |request| tracing::info_span!("rpc", method = %request.uri().path(), ticket_id = tracing::field::Empty),
         )

@@ -25,6 +25,8 @@ use tokio::{
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::socket::SocketOptions;
+
 use crate::config::TlsSettings;
 
 /// How long a client has to finish the handshake.
@@ -134,7 +136,11 @@ impl Tls {
 
     /// The connections `listener` accepts, once their handshake succeeded. The stream ends when the
     /// receiver is dropped.
-    pub fn incoming(self: Arc<Self>, listener: TcpListener) -> ReceiverStream<Result<TlsStream<TcpStream>, io::Error>> {
+    pub fn incoming(
+        self: Arc<Self>,
+        listener: TcpListener,
+        options: SocketOptions,
+    ) -> ReceiverStream<Result<TlsStream<TcpStream>, io::Error>> {
         let (tx, rx) = mpsc::channel(READY);
         tokio::spawn(async move {
             loop {
@@ -149,7 +155,7 @@ impl Tls {
                     },
                     _ = tx.closed() => return,
                 };
-                let _ = stream.set_nodelay(true);
+                options.apply(&stream);
                 let acceptor = TlsAcceptor::from(self.config.load_full());
                 let tx = tx.clone();
                 tokio::spawn(async move {

@@ -18,4 +18,5 @@ mod signing;
 mod sweeper;
 mod tickets;
 mod tls;
+mod transport;
 mod triage;

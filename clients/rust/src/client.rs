@@ -253,9 +253,17 @@ impl HelpdeskClient {
         Ok(self.audit_service.purge_audit_entries(request).await?.into_inner().purged_count)
     }
 
-    /// Checks the audit log's hash chain and names the first broken entry.
+    /// Checks the audit log's hash chain, and its signatures when the server signs it, and names
+    /// the first broken entry.
     pub async fn verify_audit(&mut self) -> Result<proto::VerifyAuditChainResponse> {
-        Ok(self.audit_service.verify_audit_chain(proto::VerifyAuditChainRequest::default()).await?.into_inner())
+        self.verify_audit_with(false).await
+    }
+
+    /// [`verify_audit`](Self::verify_audit); `strict` counts entries written before signing was turned
+    /// on as broken.
+    pub async fn verify_audit_with(&mut self, strict: bool) -> Result<proto::VerifyAuditChainResponse> {
+        let request = proto::VerifyAuditChainRequest { strict };
+        Ok(self.audit_service.verify_audit_chain(request).await?.into_inner())
     }
 
     /// The serving status of `service` (`""`: the server as a whole).
