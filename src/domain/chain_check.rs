@@ -4,6 +4,8 @@
 //! key, the hash it signed is the chain's at `s` and the anchor it names is the chain's. The report
 //! names the first entry nothing covers and says why in words. No I/O.
 
+use std::sync::Arc;
+
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 
@@ -69,8 +71,8 @@ struct Finding {
 /// [`signature`](Self::signature)s made at its sequence; signatures of purged entries first and those
 /// past the last entry last. Then [`finish`](Self::finish).
 #[derive(Debug)]
-pub struct ChainVerifier<'k> {
-    keyring: Option<&'k Keyring>,
+pub struct ChainVerifier {
+    keyring: Option<Arc<Keyring>>,
     strict: bool,
     /// The anchor (sequence, hash); for an archive, taken from its first entry.
     anchor: Option<(i64, String)>,
@@ -101,11 +103,11 @@ fn entries_verb(from: i64, to: i64, singular: &str, plural: &str) -> String {
     format!("{} {}", entries(from, to), if from == to { singular } else { plural })
 }
 
-impl<'k> ChainVerifier<'k> {
+impl ChainVerifier {
     /// A check of the chain that starts after `anchor` (sequence and hash), or, when `None`, after the
     /// entry the first one links to (an archive). Without a keyring only hashes and links are checked.
     /// `strict` counts entries written before signing was turned on as broken.
-    pub fn new(anchor: Option<(i64, String)>, keyring: Option<&'k Keyring>, strict: bool) -> Self {
+    pub fn new(anchor: Option<(i64, String)>, keyring: Option<Arc<Keyring>>, strict: bool) -> Self {
         let covered_to = anchor.as_ref().map_or(0, |(s, _)| *s);
         ChainVerifier {
             keyring,
@@ -186,7 +188,7 @@ impl<'k> ChainVerifier<'k> {
 
     /// A signature, after the entry at its sequence (or, past the last entry, at the end).
     pub fn signature(&mut self, signature: &ChainSignature) {
-        let Some(keyring) = self.keyring else { return };
+        let Some(keyring) = self.keyring.clone() else { return };
         if self.chain_break.is_some() {
             return;
         }

@@ -4,7 +4,7 @@
 use super::{ChainEnd, ChainReport, ChainVerifier, Finding, entries, entries_verb, problem_text, when};
 use crate::domain::signing::SignatureKind;
 
-impl ChainVerifier<'_> {
+impl ChainVerifier {
     /// The report, for a chain that ends as `end` says.
     pub fn finish(mut self, end: ChainEnd<'_>) -> ChainReport {
         if self.chain_break.is_none()
@@ -43,7 +43,7 @@ impl ChainVerifier<'_> {
         let anchor = self.anchor_sequence();
         let last = self.last_entry.as_ref().map_or(anchor, |(s, _)| *s);
         let beyond = std::mem::take(&mut self.beyond);
-        if let Some(keyring) = self.keyring {
+        if let Some(keyring) = self.keyring.clone() {
             for signature in &beyond {
                 if let Err(problem) = keyring.verify(signature) {
                     self.found(last + 1, problem_text(signature, &problem));

@@ -62,7 +62,7 @@ fn check(
     signatures: &[ChainSignature],
     end: ChainEnd<'_>,
 ) -> ChainReport {
-    let mut verifier = ChainVerifier::new(anchor, keyring, strict);
+    let mut verifier = ChainVerifier::new(anchor, keyring.cloned().map(Arc::new), strict);
     for entry in entries {
         verifier.entry(entry);
         for signature in signatures.iter().filter(|s| s.head.sequence == entry.sequence) {

@@ -67,6 +67,14 @@ where
     done
 }
 
+/// Runs `work` on the blocking pool: the CPU-bound part of one call (a ticket's triage, a chain
+/// check), off the runtime threads that serve the others.
+pub(super) async fn on_blocking_pool<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, ServiceError> {
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
 /// Validates, triages and settles one draft.
 fn decide(
     engine: &TriageEngine,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    blocking::{decide_off_runtime, off_runtime},
+    blocking::{decide_off_runtime, off_runtime, on_blocking_pool},
     duplicates::{Lookup, find_similar},
     error::ServiceError,
     records,
@@ -93,19 +93,15 @@ impl Intake {
     /// Earlier tickets that look like `ticket` (none when duplicates are not looked for). Reads only;
     /// a failed lookup finds nothing.
     pub async fn similar_to(&self, ticket: &Ticket) -> Vec<SimilarTicket> {
-        self.fingerprint_and_similar(ticket).await.1
+        let fingerprint = self.duplicates.enabled.then(|| fingerprint(&ticket.title, &ticket.description));
+        self.similar(ticket, fingerprint.as_ref()).await
     }
 
-    /// The fingerprint of `ticket`'s text and the earlier tickets that look like it; neither when
-    /// duplicates are not looked for.
-    async fn fingerprint_and_similar(&self, ticket: &Ticket) -> (Option<Fingerprint>, Vec<SimilarTicket>) {
-        if !self.duplicates.enabled {
-            return (None, Vec::new());
-        }
-        let fingerprint = fingerprint(&ticket.title, &ticket.description);
-        let lookup = Lookup { ticket, fingerprint: &fingerprint, stored: false };
-        let similar = find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default();
-        (Some(fingerprint), similar)
+    /// The earlier tickets whose text looks like `fingerprint`'s; none without a fingerprint.
+    async fn similar(&self, ticket: &Ticket, fingerprint: Option<&Fingerprint>) -> Vec<SimilarTicket> {
+        let Some(fingerprint) = fingerprint else { return Vec::new() };
+        let lookup = Lookup { ticket, fingerprint, stored: false };
+        find_similar(&self.store, &self.duplicates, &[lookup]).await.pop().unwrap_or_default()
     }
 
     /// Validates, looks up near-duplicates (on dry runs too: it only reads), triages and (unless a dry
@@ -124,11 +120,23 @@ impl Intake {
         {
             return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
         }
-        let ticket = validate_draft(draft, &self.limits, now, &mut rand::rng())?;
-        let (fingerprint, similar) = self.fingerprint_and_similar(&ticket).await;
-        let result = self.engine.triage_with(&ticket, &similar, now);
+        // Validating and fingerprinting, then triage, run on the blocking pool; the lookup of
+        // near-duplicates between them reads the store.
+        let (limits, fingerprinted) = (self.limits, self.duplicates.enabled);
+        let (ticket, fingerprint) = on_blocking_pool(move || {
+            let ticket = validate_draft(draft, &limits, now, &mut rand::rng())?;
+            let fingerprint = fingerprinted.then(|| fingerprint(&ticket.title, &ticket.description));
+            Ok::<_, ServiceError>((ticket, fingerprint))
+        })
+        .await??;
+        let similar = self.similar(&ticket, fingerprint.as_ref()).await;
+        let engine = self.engine.clone();
+        let (ticket, result) = on_blocking_pool(move || {
+            let result = engine.triage_with(&ticket, &similar, now);
+            (result.settle(ticket), result)
+        })
+        .await?;
         record::triage_decided(&result, self.engine.cache_enabled());
-        let ticket = result.settle(ticket);
         if options.dry_run {
             return Ok(Accepted { ticket, result, replayed: false });
         }

@@ -106,9 +106,11 @@ impl Rules {
             .map_err(|e| ServiceError::Invalid(e.prefixed("ticket")))?;
         let similar = self.intake.similar_to(&ticket).await;
         let current = self.intake.engine().triager();
-        let trial = current.with_rules(Arc::new(rules));
-        let before = current.triage_with(&ticket, &similar, now);
-        let after = trial.triage_with(&ticket, &similar, now);
+        let (before, after) = tokio::task::spawn_blocking(move || {
+            let trial = current.with_rules(Arc::new(rules));
+            (current.triage_with(&ticket, &similar, now), trial.triage_with(&ticket, &similar, now))
+        })
+        .await?;
         let changed = before.decision_differs(&after);
         let record = records::rules_tested(&after.rules_version, changed, actor, now);
         self.intake.store().record_audit(record).await?;

@@ -11,7 +11,7 @@ use super::{
     rows::audit_from_row,
     signatures::signatures_where,
 };
-use crate::domain::{ChainEnd, ChainReport, ChainVerifier};
+use crate::domain::{ChainEnd, ChainReport, ChainSignature, ChainVerifier};
 
 /// Entries read at a time.
 const PAGE: u64 = 1000;
@@ -42,9 +42,10 @@ impl Store {
             .one(txn)
             .await?
             .ok_or_else(|| StoreError::internal("the audit chain head row is missing"))?;
-        let keyring = self.keyring.as_deref();
+        let keyring = self.keyring.clone();
+        let signed = keyring.is_some();
         let mut check = ChainVerifier::new(Some((head.anchor_sequence, head.anchor_hash.clone())), keyring, strict);
-        if keyring.is_some() {
+        if signed {
             for signature in signatures_where(txn, audit_signature::Column::Sequence.lte(head.anchor_sequence)).await? {
                 check.signature(&signature);
             }
@@ -61,25 +62,21 @@ impl Store {
             let (Some(first), Some(last)) = (rows.first(), rows.last()) else { break };
             let (first, last) = (first.sequence, last.sequence);
             let last_page = (rows.len() as u64) < PAGE;
-            let mut signatures = match keyring {
-                Some(_) => signatures_where(txn, audit_signature::Column::Sequence.between(first, last)).await?,
-                None => Vec::new(),
-            }
-            .into_iter()
-            .peekable();
-            for row in rows {
-                let entry = audit_from_row(row)?;
-                check.entry(&entry);
-                while let Some(signature) = signatures.next_if(|s| s.head.sequence <= entry.sequence) {
-                    check.signature(&signature);
-                }
-            }
+            let signatures = match signed {
+                true => signatures_where(txn, audit_signature::Column::Sequence.between(first, last)).await?,
+                false => Vec::new(),
+            };
+            // Hashing a page and verifying its signatures is CPU work: on the blocking pool, off the
+            // runtime threads that serve other calls.
+            check = tokio::task::spawn_blocking(move || check_page(check, rows, signatures))
+                .await
+                .map_err(|e| StoreError::internal(format!("the chain check task failed: {e}")))??;
             next = last + 1;
             if last_page {
                 break;
             }
         }
-        if keyring.is_some() && !check.chain_broken() {
+        if signed && !check.chain_broken() {
             let after = (next - 1).max(head.anchor_sequence);
             for signature in signatures_where(txn, audit_signature::Column::Sequence.gt(after)).await? {
                 check.signature(&signature);
@@ -88,6 +85,23 @@ impl Store {
         let report = check.finish(ChainEnd::Head { last_sequence: head.last_sequence, last_hash: &head.last_hash });
         Ok((report, head))
     }
+}
+
+/// Feeds one page of entries, each followed by the signatures made at it, to the check.
+fn check_page(
+    mut check: ChainVerifier,
+    rows: Vec<audit_entry::Model>,
+    signatures: Vec<ChainSignature>,
+) -> Result<ChainVerifier, StoreError> {
+    let mut signatures = signatures.into_iter().peekable();
+    for row in rows {
+        let entry = audit_from_row(row)?;
+        check.entry(&entry);
+        while let Some(signature) = signatures.next_if(|s| s.head.sequence <= entry.sequence) {
+            check.signature(&signature);
+        }
+    }
+    Ok(check)
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ pub async fn run(args: VerifyArgs, settings: &Settings) -> Result<ExitCode, CliE
                     .map_err(|e| CliError::Setup(e.to_string()))?
                     .map(|s| s.keyring().clone()),
             };
-            (ARCHIVE, verify_archive(path, keyring.as_ref(), args.strict)?)
+            (ARCHIVE, verify_archive(path, keyring.map(Arc::new), args.strict)?)
         }
         None => {
             let mut store = open_store(settings).await?;
@@ -113,7 +113,7 @@ fn summary(what: &str, report: &ChainReport) -> String {
 }
 
 /// Checks an exported archive line by line.
-fn verify_archive(path: &Path, keyring: Option<&Keyring>, strict: bool) -> Result<ChainReport, CliError> {
+fn verify_archive(path: &Path, keyring: Option<Arc<Keyring>>, strict: bool) -> Result<ChainReport, CliError> {
     let unreadable = |reason: String| CliError::Input { path: path.display().to_string(), reason };
     let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
     let mut check = ChainVerifier::new(None, keyring, strict);
