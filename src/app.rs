@@ -156,6 +156,8 @@ impl Application {
             tracing::info!(key_id = signer.key_id(), "the audit chain is signed with key {}", signer.key_id());
             store = store.signed_by(signer);
         }
+        // Triages stored at the same moment share one write transaction (group commit).
+        let store = store.grouping_writes();
         let (stop, stopping) = watch::channel(false);
         let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
         let reloader = settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine, store.clone()));

@@ -6,11 +6,11 @@ use std::time::Duration;
 use metrics::{counter, gauge, histogram};
 
 use super::names::{
-    CACHE_HITS, CACHE_MISSES, DB_DURATION, DB_POOL_CONNECTIONS, DB_POOL_MAX, ESCALATIONS, STREAM_ITEMS_IN_FLIGHT,
-    TRIAGE_OUTCOMES,
+    CACHE_HITS, CACHE_MISSES, DB_DURATION, DB_POOL_CONNECTIONS, DB_POOL_MAX, DB_WRITE_GROUP_CALLS,
+    DB_WRITE_GROUP_ITEMS, DB_WRITE_GROUPS_SPLIT, ESCALATIONS, STREAM_ITEMS_IN_FLIGHT, TRIAGE_OUTCOMES,
 };
 use crate::{
-    store::{PoolStatus, StoreObserver},
+    store::{PoolStatus, StoreError, StoreObserver},
     triage::{
         TriageResult,
         result::{Escalation, EscalationCause},
@@ -61,6 +61,16 @@ pub struct DatabaseMetrics;
 impl StoreObserver for DatabaseMetrics {
     fn operation_finished(&self, operation: &'static str, elapsed: Duration) {
         histogram!(DB_DURATION, "operation" => operation).record(elapsed.as_secs_f64());
+    }
+
+    fn group_written(&self, calls: usize, items: usize) {
+        histogram!(DB_WRITE_GROUP_CALLS).record(calls as f64);
+        histogram!(DB_WRITE_GROUP_ITEMS).record(items as f64);
+    }
+
+    fn group_split(&self, calls: usize, error: &StoreError) {
+        counter!(DB_WRITE_GROUPS_SPLIT).increment(1);
+        tracing::warn!(error = %crate::service::cause_chain(error), calls, "a shared write transaction failed; writing each call's triages on its own");
     }
 }
 

@@ -157,6 +157,7 @@ async fn inspect(db: &DatabaseConnection) -> Result<SnapshotReport, StoreError> 
         sealing: super::sealing::Sealing::default(),
         signer: None,
         keyring: None,
+        group: None,
     };
     let chain = store.verify_audit().await.map_err(|e| refused(format!("its audit log cannot be read ({e})")))?;
     if !chain.valid {

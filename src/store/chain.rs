@@ -79,10 +79,7 @@ async fn audit_chain_insert(txn: &DatabaseTransaction, entries: &[AuditEntry]) -
     if entries.is_empty() {
         return Ok(());
     }
-    super::entities::audit_entry::Entity::insert_many(entries.iter().map(audit_row))
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+    super::rows::insert_chunked(txn, entries.iter().map(audit_row).collect()).await
 }
 
 impl Store {

@@ -12,7 +12,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::watch;
 
-use super::{entities::audit_chain, error::StoreError, migrations::Migrator, postgres};
+use super::{entities::audit_chain, error::StoreError, group::GroupCommit, migrations::Migrator, postgres};
 use super::{
     observe::{StoreObserver, unobserved},
     sealing::Sealing,
@@ -40,6 +40,8 @@ pub struct Store {
     pub(super) sealing: Sealing,
     pub(super) signer: Option<Arc<ChainSigner>>,
     pub(super) keyring: Option<Arc<Keyring>>,
+    /// The group-commit writer, when writes are grouped ([`Store::grouping_writes`]).
+    pub(super) group: Option<GroupCommit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -113,6 +115,7 @@ impl Store {
             sealing: Sealing::default(),
             signer: None,
             keyring: None,
+            group: None,
         };
         let applied = store.migrate().await?;
         if !applied.is_empty() {

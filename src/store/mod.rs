@@ -9,6 +9,7 @@ mod connect;
 mod duplicates;
 mod entities;
 mod error;
+mod group;
 mod lease;
 mod listing;
 mod lock;

@@ -3,12 +3,24 @@
 
 use std::{future::Future, sync::Arc, time::Duration, time::Instant};
 
-use super::connect::Store;
+use super::{connect::Store, error::StoreError};
 
 /// Hears how long each database operation took (`begin_write`, `write_transaction`, `get_ticket`, ...).
 pub trait StoreObserver: Send + Sync + 'static {
     /// `operation` finished after `elapsed`.
     fn operation_finished(&self, operation: &'static str, elapsed: Duration);
+
+    /// One shared write transaction (group commit) stored the triages of `calls` callers, `items` in
+    /// all.
+    fn group_written(&self, calls: usize, items: usize) {
+        let _ = (calls, items);
+    }
+
+    /// A shared write transaction of `calls` callers failed with `error`; each caller's triages are
+    /// written in a transaction of their own.
+    fn group_split(&self, calls: usize, error: &StoreError) {
+        let _ = (calls, error);
+    }
 }
 
 /// Hears nothing.

@@ -1,17 +1,15 @@
 //! Storing a triage: the ticket, its result, its audit entry and the request key in one transaction,
 //! and replaying the first answer for a request id seen before.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::{
-    chain::WriteTxn,
+    batch::write_triages,
     connect::Store,
-    duplicates::insert_fingerprints,
-    entities::{request_key, triage_result},
+    entities::request_key,
     error::StoreError,
-    rows::{micros, result_row, stored_ticket},
     sealing::Sealing,
-    tickets::{insert_ticket, load_result, load_ticket},
+    tickets::{load_result, load_ticket},
 };
 use crate::{
     domain::{AuditRecord, Ticket},
@@ -66,44 +64,17 @@ pub(super) fn check_pair(ticket: &Ticket, result: &TriageResult) -> Result<(), S
     )))
 }
 
-/// Writes one triaged ticket, its result, its text fingerprint (if given) and its audit entry in
-/// `write`; returns the ticket as stored. A taken ticket id is `AlreadyExists`, found before anything
-/// is written.
-async fn write_triage(write: &mut WriteTxn, sealing: &Sealing, new: &NewTriage) -> Result<Ticket, StoreError> {
-    check_pair(&new.ticket, &new.result)?;
-    let ticket = stored_ticket(&new.ticket);
-    insert_ticket(write.conn(), sealing, &ticket).await?;
-    triage_result::Entity::insert(result_row(&new.result)?).exec_without_returning(write.conn()).await?;
-    insert_fingerprints(write.conn(), new.fingerprint.as_ref().map(|f| (&ticket, f))).await?;
-    write.append(new.record.clone()).await?;
-    Ok(ticket)
-}
-
 impl Store {
     /// Stores a triaged ticket, its result, its text fingerprint (when given), its audit entry and the
-    /// request key (if any) in one transaction. A request id seen before replays the first answer and
-    /// writes nothing; a taken ticket id is `AlreadyExists`.
+    /// request key (if any) in one transaction: with group commit, the transaction it shares with the
+    /// triages stored at the same moment. Answers only once that transaction committed. A request id
+    /// seen before replays the first answer and writes nothing; a taken ticket id is `AlreadyExists`.
     pub async fn record_triage(&self, new: &NewTriage, request_id: Option<&str>) -> Result<StoredTriage, StoreError> {
-        let mut write = self.begin_write().await?;
-        if let Some(request_id) = request_id {
-            if let Some(first) = replay(write.conn(), &self.sealing, request_id).await? {
-                return Ok(first);
-            }
-            // A key whose ticket was deleted no longer answers; the request is stored anew.
-            request_key::Entity::delete_by_id(request_id).exec(write.conn()).await?;
-        }
-        let ticket = write_triage(&mut write, &self.sealing, new).await?;
-        let id = ticket.ticket_id.as_str();
-        if let Some(request_id) = request_id {
-            let key = request_key::ActiveModel {
-                request_id: Set(request_id.to_owned()),
-                ticket_id: Set(id.to_owned()),
-                created_at: Set(micros(new.result.triaged_at)),
-            };
-            request_key::Entity::insert(key).exec_without_returning(write.conn()).await?;
-        }
-        self.commit(write).await?;
-        Ok(StoredTriage { ticket, result: new.result.clone(), replayed: false })
+        let outcomes = match self.group() {
+            Some(group) => group.submit(vec![(new.clone(), request_id.map(str::to_owned))]).await?,
+            None => write_triages(self, &[(new, request_id)]).await?,
+        };
+        outcomes.into_iter().next().unwrap_or_else(|| Err(StoreError::internal("the write answered nothing")))
     }
 
     /// The first answer given for `request_id`, if that request was stored.
@@ -210,7 +181,7 @@ mod tests {
         assert_eq!(err.to_string(), "internal storage error");
         assert_eq!(store.get_ticket(t.ticket_id.as_str()).await.expect("read"), None);
         assert_eq!(store.find_request("req-1").await.expect("read"), None);
-        let results = triage_result::Entity::find().all(&store.db).await.expect("read");
+        let results = crate::store::entities::triage_result::Entity::find().all(&store.db).await.expect("read");
         assert!(results.is_empty());
         assert_eq!(store.last_audit_sequence().await.expect("seq"), 0);
     }
