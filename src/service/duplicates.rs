@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::similar::{SimilarQuery, find_similar_many, rank};
+use super::similar::{SimilarQuery, find_similar_many, rank, rows_per_key};
 use crate::{
     domain::Ticket,
     store::Store,
@@ -66,18 +66,21 @@ fn window_start(created_at: DateTime<Utc>, hours: Hours) -> DateTime<Utc> {
 }
 
 /// For each lookup, the earlier stored items of the same batch that look like it (unsorted): the
-/// items sharing a band key with it, as the store would find them, compared in memory.
+/// newest [`rows_per_key`] items of each band key it shares, as the store would find them, compared
+/// in memory (so a batch of many copies of one text costs each item the same).
 fn earlier_in_batch(settings: &DuplicateSettings, lookups: &[Lookup<'_>]) -> Vec<Vec<SimilarTicket>> {
     let mut by_band: HashMap<i64, Vec<usize>> = HashMap::new();
+    let per_key = rows_per_key(settings.max_results);
     let mut found = Vec::with_capacity(lookups.len());
     for (i, new) in lookups.iter().enumerate() {
         let (start, created_at) = (window_start(new.ticket.created_at, settings.window_hours), new.ticket.created_at);
         let mut compared = HashSet::new();
         let mut similar = Vec::new();
-        for j in new.fingerprint.bands.iter().filter_map(|key| by_band.get(key)).flatten() {
-            let earlier = &lookups[*j];
+        let newest = |items: &Vec<usize>| items.iter().rev().take(per_key).copied().collect::<Vec<_>>();
+        for j in new.fingerprint.bands.iter().filter_map(|key| by_band.get(key)).flat_map(newest) {
+            let earlier = &lookups[j];
             let t = earlier.ticket;
-            if !compared.insert(*j)
+            if !compared.insert(j)
                 || t.created_at < start
                 || t.created_at > created_at
                 || t.ticket_id == new.ticket.ticket_id

@@ -18,6 +18,16 @@ use crate::{
 /// text. A ticket at 0.8 similarity shares about 6.5 of 16 keys, an unrelated one seldom any.
 pub const MAX_CANDIDATES: usize = 200;
 
+/// Fewest band rows read per key: enough near-copies for a ranking even when `limit` is small.
+const MIN_ROWS_PER_KEY: usize = 10;
+
+/// Band rows read per key for a lookup listing at most `limit`: the newest that many. A flood of
+/// copies of one text fills its list from them; older copies are not compared, so a lookup costs the
+/// same however many copies are stored.
+pub fn rows_per_key(limit: usize) -> usize {
+    limit.max(MIN_ROWS_PER_KEY)
+}
+
 /// What a lookup looks for.
 #[derive(Debug, Clone, Copy)]
 pub struct SimilarQuery<'a> {
@@ -42,7 +52,8 @@ pub async fn find_similar(store: &Store, query: &SimilarQuery<'_>) -> Result<Vec
 }
 
 /// [`find_similar`] for many queries at once: the band keys of all of them are read together (each
-/// key once), then the candidates' signatures. Answers are in query order.
+/// key once, its newest [`rows_per_key`] rows in the queries' combined window), then the candidates'
+/// signatures. Answers are in query order.
 pub async fn find_similar_many(
     store: &Store,
     queries: &[SimilarQuery<'_>],
@@ -65,7 +76,8 @@ pub async fn find_similar_many(
     let (mut tickets, mut numbers) = (Vec::<String>::new(), HashMap::<String, usize>::new());
     let mut shared: Vec<HashMap<usize, u32>> = vec![HashMap::new(); queries.len()];
     let keys: Vec<i64> = asking.keys().copied().collect();
-    for row in store.band_rows(&keys, after, before).await? {
+    let per_key = queries.iter().map(|q| rows_per_key(q.limit)).max().unwrap_or(MIN_ROWS_PER_KEY);
+    for row in store.band_rows(&keys, after, before, per_key as u64).await? {
         let number = *numbers.entry(row.ticket_id).or_insert_with_key(|id| {
             tickets.push(id.clone());
             tickets.len() - 1

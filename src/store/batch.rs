@@ -240,5 +240,4 @@ mod tests {
         let chain = store.verify_audit().await.expect("verify");
         assert!(chain.valid && chain.entries_checked == 1_200, "{chain:?}");
     }
-
 }

@@ -2,16 +2,16 @@
 //! the band rows holding some band keys inside a time window, and the stored signatures of tickets.
 //! Choosing and ranking the candidates is the service's business, not the store's.
 //!
-//! A band-row read (`band_key IN (...) AND created_at BETWEEN ...`) is one seek per key in the table's
-//! primary key (band key, created at, ticket id), which holds every column read, so its cost follows
-//! the number of keys and matching rows, not the number of tickets stored. When a flood of reports of
-//! one incident makes keys common, the keys are read one by one instead, the newest [`ROWS_PER_KEY`]
-//! rows each, so a read stays bounded.
+//! A band-row read is one bounded seek per band key in the table's primary key (band key, created
+//! at, ticket id), which holds every column read: the newest rows of the key inside the window, at
+//! most a fixed number. So its cost follows the number of keys, never the number of tickets stored
+//! or of copies of one text: a flood of reports of one incident costs each new report what the first
+//! one cost.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value};
 
 use super::{
     connect::Store,
@@ -24,11 +24,6 @@ use crate::{
     triage::similarity::{Fingerprint, band_keys, signature_from_bytes},
 };
 
-/// Most rows read per band key once keys are read one by one: the newest in the window.
-pub const ROWS_PER_KEY: u64 = 200;
-/// Rows per key, on average, that one read of many keys returns before the keys are read one by one:
-/// about where a statement per key starts to cost less than reading every row.
-const ROWS_PER_KEY_TOGETHER: u64 = 32;
 /// Values bound in one statement (band keys, ticket ids): far below the limits of SQLite (32,766)
 /// and PostgreSQL (65,535).
 const VALUES_PER_QUERY: usize = 500;
@@ -104,56 +99,98 @@ pub(super) async fn refresh_fingerprint(
     Ok(())
 }
 
-/// The band rows holding one of `keys`, created in [after, before]: (band key, ticket id, created at).
-fn band_query(keys: &[i64], after: i64, before: i64) -> Select<ticket_band::Entity> {
-    use ticket_band::Column;
-    ticket_band::Entity::find()
-        .select_only()
-        .columns([Column::BandKey, Column::TicketId, Column::CreatedAt])
-        .filter(Column::BandKey.is_in(keys.iter().copied()))
-        .filter(Column::CreatedAt.between(after, before))
+/// Keys one band-row read takes: a lone ticket's 16, or 64 of a batch's (a statement of 64 bounded
+/// subqueries); a short chunk is padded with its last key, so only two statement texts exist and
+/// both stay prepared.
+const KEYS_PER_READ: [usize; 2] = [64, 16];
+
+/// The newest `per_key` band rows of each of `keys` (exactly one of the [`KEYS_PER_READ`] sizes),
+/// created in [after, before]: one statement of one subquery per key, each a seek to the key's
+/// newest row in the primary key (band key, created at, ticket id) that stops after `per_key` rows.
+/// The limit is written into the text (it is the same for every read of a server), so no bound
+/// value decides the plan.
+fn band_read(backend: DbBackend, keys: &[i64], after: i64, before: i64, per_key: u64) -> Statement {
+    let param = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let subqueries: Vec<String> = (0..keys.len())
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT band_key, ticket_id, created_at FROM ticket_bands WHERE band_key = {} \
+                 AND created_at BETWEEN {} AND {} ORDER BY created_at DESC LIMIT {per_key}) AS k{i}",
+                param(i + 3),
+                param(1),
+                param(2)
+            )
+        })
+        .collect();
+    let values = [after, before].into_iter().chain(keys.iter().copied()).map(Value::from);
+    Statement::from_sql_and_values(backend, subqueries.join(" UNION ALL "), values)
 }
 
-/// The newest [`ROWS_PER_KEY`] band rows holding `key`, created in [after, before].
-fn newest_band_query(key: i64, after: i64, before: i64) -> Select<ticket_band::Entity> {
-    band_query(&[key], after, before).order_by_desc(ticket_band::Column::CreatedAt).limit(ROWS_PER_KEY)
+/// `keys` cut into reads of the [`KEYS_PER_READ`] sizes, the last padded with its last key.
+fn read_chunks(keys: &[i64]) -> Vec<Vec<i64>> {
+    let [large, small] = KEYS_PER_READ;
+    let mut chunks = Vec::new();
+    let mut rest = keys;
+    while !rest.is_empty() {
+        let size = if rest.len() >= large { large } else { small };
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        let mut chunk = chunk.to_vec();
+        let last = chunk[chunk.len() - 1];
+        chunk.resize(size, last);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
 }
 
-/// The band rows of `keys` in [after, before]: all of them, or, when there are more than
-/// [`ROWS_PER_KEY_TOGETHER`] a key on average, the newest [`ROWS_PER_KEY`] of each key.
-async fn read_band_rows(
-    conn: &impl ConnectionTrait,
-    keys: &[i64],
-    after: i64,
-    before: i64,
-) -> Result<Vec<(i64, String, i64)>, StoreError> {
-    let budget = keys.len() as u64 * ROWS_PER_KEY_TOGETHER;
-    let rows = band_query(keys, after, before).limit(budget + 1).into_tuple().all(conn).await?;
-    if rows.len() as u64 <= budget {
-        return Ok(rows);
-    }
-    let mut rows = Vec::new();
-    for &key in keys {
-        rows.extend(newest_band_query(key, after, before).into_tuple::<(i64, String, i64)>().all(conn).await?);
-    }
-    Ok(rows)
+/// Ticket-id lists are padded to the next of these sizes (repeating the last id), so few statement
+/// texts exist.
+const IDS_PER_READ: [usize; 5] = [8, 32, 128, 256, VALUES_PER_QUERY];
+
+/// `ids` cut into lists of the [`IDS_PER_READ`] sizes, each padded with its last id.
+fn id_chunks<'a>(ids: &[&'a str]) -> Vec<Vec<&'a str>> {
+    ids.chunks(VALUES_PER_QUERY)
+        .map(|chunk| {
+            let size = IDS_PER_READ.into_iter().find(|&n| n >= chunk.len()).unwrap_or(VALUES_PER_QUERY);
+            let mut chunk = chunk.to_vec();
+            let last = chunk[chunk.len() - 1];
+            chunk.resize(size, last);
+            chunk
+        })
+        .collect()
 }
 
 impl Store {
-    /// The band rows holding one of `keys`, of tickets created in `[after, before]`: every one, or,
-    /// for keys so common that there are more than [`ROWS_PER_KEY_TOGETHER`] a key on average, the
-    /// newest [`ROWS_PER_KEY`] of each key.
+    /// The newest `per_key` band rows of each of `keys`, of tickets created in `[after, before]`:
+    /// each key costs one bounded seek, however many tickets share it (a flood of copies of one
+    /// report reads `per_key` rows a key, not every copy). Each (key, ticket) once.
     pub async fn band_rows(
         &self,
         keys: &[i64],
         after: DateTime<Utc>,
         before: DateTime<Utc>,
+        per_key: u64,
     ) -> Result<Vec<BandRow>, StoreError> {
         let (after, before) = (micros(after), micros(before));
+        let mut unique: Vec<i64> = keys.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let backend = self.db.get_database_backend();
         let mut rows = Vec::new();
-        for chunk in keys.chunks(VALUES_PER_QUERY) {
-            for (band_key, ticket_id, created_at) in read_band_rows(&self.db, chunk, after, before).await? {
-                rows.push(BandRow { band_key, ticket_id, created_at: from_micros(created_at)? });
+        for chunk in read_chunks(&unique) {
+            let read = band_read(backend, &chunk, after, before, per_key.max(1));
+            let mut seen = HashSet::new();
+            for row in self.db.query_all_raw(read).await? {
+                let band_key: i64 = row.try_get_by_index(0)?;
+                let ticket_id: String = row.try_get_by_index(1)?;
+                let created_at: i64 = row.try_get_by_index(2)?;
+                // A padded key answers twice.
+                if seen.insert((band_key, ticket_id.clone())) {
+                    rows.push(BandRow { band_key, ticket_id, created_at: from_micros(created_at)? });
+                }
             }
         }
         Ok(rows)
@@ -163,12 +200,15 @@ impl Store {
     /// logged and left out.
     pub async fn signatures(&self, ids: &[&str]) -> Result<HashMap<String, Vec<u32>>, StoreError> {
         let mut signatures = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(VALUES_PER_QUERY) {
+        for chunk in id_chunks(ids) {
             let rows = ticket_fingerprint::Entity::find()
-                .filter(ticket_fingerprint::Column::TicketId.is_in(chunk.iter().copied()))
+                .filter(ticket_fingerprint::Column::TicketId.is_in(chunk))
                 .all(&self.db)
                 .await?;
             for row in rows {
+                if signatures.contains_key(&row.ticket_id) {
+                    continue; // a padded id
+                }
                 match signature_from_bytes(&row.signature) {
                     Some(signature) => {
                         signatures.insert(row.ticket_id, signature);

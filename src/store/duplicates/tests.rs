@@ -1,7 +1,7 @@
 //! The rows that index tickets' text, against a real SQLite store: the band-row read seeks the
 //! primary key, stays bounded under a flood of copies, and follows deletes, purges and edits.
 
-use sea_orm::{DbBackend, PaginatorTrait, QueryTrait, Statement};
+use sea_orm::{DbBackend, PaginatorTrait, Statement};
 
 use super::*;
 use crate::{
@@ -26,46 +26,63 @@ fn indexed(n: u32, minutes: i64, title: &str, description: &str) -> NewTriage {
 /// The distinct tickets whose band rows hold a key of `text`, created in the whole window.
 async fn tickets_sharing_keys(store: &Store, title: &str, text: &str) -> Vec<String> {
     let keys = fingerprint(title, text).bands;
-    let rows = store.band_rows(&keys, at(-100_000), at(100_000)).await.expect("rows");
+    let rows = store.band_rows(&keys, at(-100_000), at(100_000), 1_000).await.expect("rows");
     let mut ids: Vec<String> = rows.into_iter().map(|r| r.ticket_id).collect();
     ids.sort();
     ids.dedup();
     ids
 }
 
-/// The steps of SQLite's plan for `query`.
-async fn plan(store: &Store, query: Select<ticket_band::Entity>) -> Vec<String> {
-    let built = query.build(DbBackend::Sqlite);
-    let values = built.values.map(|v| v.0).unwrap_or_default();
-    let explain =
-        Statement::from_sql_and_values(DbBackend::Sqlite, format!("EXPLAIN QUERY PLAN {}", built.sql), values);
+/// The steps of SQLite's plan for `read`.
+async fn plan(store: &Store, read: Statement) -> Vec<String> {
+    let explain = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        format!("EXPLAIN QUERY PLAN {}", read.sql),
+        read.values.map(|v| v.0).unwrap_or_default(),
+    );
     let rows = store.db.query_all_raw(explain).await.expect("plan");
     rows.iter().map(|row| row.try_get::<String>("", "detail").expect("detail")).collect()
 }
 
 #[tokio::test]
-async fn the_reads_seek_the_band_keys_in_the_primary_key() {
+async fn each_key_is_one_bounded_seek_in_the_primary_key() {
     let store = Store::open_memory().await.expect("store");
     let seek = "SEARCH ticket_bands USING PRIMARY KEY (band_key=? AND created_at>? AND created_at<?)";
-    for plan in
-        [plan(&store, band_query(&[11, 12, 13], 0, 1_000)).await, plan(&store, newest_band_query(11, 0, 1_000)).await]
-    {
-        assert_eq!(plan.len(), 1, "{plan:?}");
-        assert!(plan[0].starts_with(seek), "{plan:?}");
+    for size in KEYS_PER_READ {
+        let keys: Vec<i64> = (0..size as i64).collect();
+        let steps = plan(&store, band_read(DbBackend::Sqlite, &keys, 0, 1_000, 10)).await;
+        let seeks = steps.iter().filter(|s| s.starts_with(seek)).count();
+        assert_eq!(seeks, size, "one seek a key: {steps:?}");
+        let table_scan = |s: &&String| s.starts_with("SCAN ticket_bands") || s.contains("TEMP B-TREE");
+        assert!(!steps.iter().any(|s| table_scan(&s)), "no scan of the table, no sort: {steps:?}");
     }
 }
 
+#[test]
+fn keys_and_ids_are_read_in_few_statement_sizes() {
+    let keys: Vec<i64> = (0..100).collect();
+    let chunks = read_chunks(&keys);
+    assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [64, 16, 16, 16]);
+    assert_eq!(chunks[3][3..], [99; 13], "the last chunk is padded with its last key");
+    let ids = ["a", "b", "c"];
+    assert_eq!(id_chunks(&ids), [vec!["a", "b", "c", "c", "c", "c", "c", "c"]]);
+}
+
 #[tokio::test]
-async fn a_flood_of_copies_is_read_key_by_key_newest_first() {
+async fn a_flood_of_copies_reads_the_newest_rows_of_each_key_only() {
     let store = Store::open_memory().await.expect("store");
     let items: Vec<NewTriage> = (0..400u32).map(|n| indexed(10 + n, i64::from(n) / 10, TITLE, TEXT)).collect();
     store.record_triage_batch(&items).await.expect("stored");
     let keys = fingerprint(TITLE, TEXT).bands;
-    let rows = store.band_rows(&keys, at(-1), at(1_000)).await.expect("rows");
-    assert_eq!(rows.len(), BANDS * ROWS_PER_KEY as usize);
-    assert!(rows.iter().all(|r| r.created_at >= at(20)), "only the newest 200 of each key");
-    let few = store.band_rows(&keys, at(39), at(1_000)).await.expect("rows");
-    assert_eq!(few.len(), BANDS * 10, "every row, when keys are not that common");
+    let rows = store.band_rows(&keys, at(-1), at(1_000), 25).await.expect("rows");
+    assert_eq!(rows.len(), BANDS * 25);
+    assert!(rows.iter().all(|r| r.created_at >= at(37)), "only the newest 25 of each key");
+    let few = store.band_rows(&keys, at(39), at(1_000), 25).await.expect("rows");
+    assert_eq!(few.len(), BANDS * 10, "every row of the window, when it holds fewer");
+    let mut doubled = keys.clone();
+    doubled.extend(&keys);
+    let again = store.band_rows(&doubled, at(39), at(1_000), 25).await.expect("rows");
+    assert_eq!(again.len(), BANDS * 10, "a key asked twice answers once");
 }
 
 #[tokio::test]
