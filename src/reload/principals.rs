@@ -81,21 +81,28 @@ impl PrincipalsReloader {
         poll(interval, stop, || self.reload_if_changed()).await;
     }
 
+    /// Audits the outcome, then logs it (so the log line follows a durable entry).
     async fn report(&self, trigger: &str, outcome: &PrincipalsOutcome) {
         let file = self.file.path().display().to_string();
         let (action, details) = match outcome {
             PrincipalsOutcome::Reloaded { principals } => {
-                tracing::info!(trigger, %file, principals, "principals reloaded");
                 (AuditAction::PrincipalsReloaded, json!({ "trigger": trigger, "file": file, "principals": principals }))
             }
             PrincipalsOutcome::Refused { error } => {
-                tracing::error!(trigger, %file, %error, "principals file refused; the principals in force stay");
                 (AuditAction::PrincipalsReloadFailed, json!({ "trigger": trigger, "file": file, "error": error }))
             }
         };
         let record = AuditRecord::new(action, &Actor::named(PRINCIPALS_ACTOR), Utc::now(), details);
         if let Err(e) = self.store.record_audit(record).await {
             tracing::error!(error = %cause_chain(&e), "cannot write the audit entry of a principals reload");
+        }
+        match outcome {
+            PrincipalsOutcome::Reloaded { principals } => {
+                tracing::info!(trigger, %file, principals, "principals reloaded")
+            }
+            PrincipalsOutcome::Refused { error } => {
+                tracing::error!(trigger, %file, %error, "principals file refused; the principals in force stay")
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Listing tickets: filters over indexed columns and keyset paging, newest first.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+};
 use serde_json::json;
 
 use super::{
@@ -78,21 +80,68 @@ impl TicketFilter {
     }
 }
 
+/// The tickets matching `filter` after the keyset position `after`, newest first: each filter and
+/// each pair of the equality filters has an index in this order, so the walk reads only matching rows.
+fn list_query(filter: &TicketFilter, sealing: &Sealing, after: Option<(i64, String)>) -> Select<ticket::Entity> {
+    let mut query = ticket::Entity::find().filter(filter.condition(sealing));
+    if let Some((at, id)) = after {
+        query = query
+            .filter(ticket::Column::CreatedAt.lte(at))
+            .filter(Condition::any().add(ticket::Column::CreatedAt.lt(at)).add(ticket::Column::TicketId.lt(id)));
+    }
+    query.order_by_desc(ticket::Column::CreatedAt).order_by_desc(ticket::Column::TicketId)
+}
+
+/// The index a listing of `filter` walks: the requester's (the most selective), else the one of the
+/// first two equality filters given (in the order status, category, priority, queue), else the one of
+/// the single filter, else creation order. Each holds (its columns, created_at, ticket_id), the
+/// page's order, so the walk stops after one page of matching rows.
+fn index_for(filter: &TicketFilter) -> String {
+    if filter.requester_email.is_some() {
+        return "idx_tickets_requester_created".to_owned();
+    }
+    let given: Vec<&str> = [
+        filter.status.map(|_| "status"),
+        filter.category.map(|_| "category"),
+        filter.priority.map(|_| "priority"),
+        filter.queue.as_ref().map(|_| "assigned_queue"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match given.as_slice() {
+        [] => "idx_tickets_created".to_owned(),
+        ["assigned_queue"] => "idx_tickets_queue_created".to_owned(),
+        [one] => format!("idx_tickets_{one}_created"),
+        [first, second, ..] => format!("idx_tickets_{first}_{second}_created"),
+    }
+}
+
+/// The statement reading up to `limit` rows of [`list_query`]. On SQLite it names its index
+/// ([`index_for`], `INDEXED BY`): without statistics the planner may take a one-column index for a
+/// pair of filters and walk every row of one of them; PostgreSQL plans from its own statistics.
+fn list_statement(
+    backend: DbBackend,
+    filter: &TicketFilter,
+    sealing: &Sealing,
+    after: Option<(i64, String)>,
+    limit: u64,
+) -> Statement {
+    let mut statement = list_query(filter, sealing, after).limit(limit).build(backend);
+    if backend == DbBackend::Sqlite {
+        let from = "FROM \"tickets\"";
+        statement.sql = statement.sql.replacen(from, &format!("{from} INDEXED BY {}", index_for(filter)), 1);
+    }
+    statement
+}
+
 impl Store {
     /// One page of tickets, newest first (created_at, then ticket_id, descending).
     pub async fn list_tickets(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>, StoreError> {
         let fp = filter.fingerprint();
-        let mut query = ticket::Entity::find().filter(filter.condition(&self.sealing));
-        if let Some((at, id)) = page.cursor::<(i64, String)>(&fp)? {
-            query = query
-                .filter(ticket::Column::CreatedAt.lte(at))
-                .filter(Condition::any().add(ticket::Column::CreatedAt.lt(at)).add(ticket::Column::TicketId.lt(id)));
-        }
-        let rows = query
-            .order_by_desc(ticket::Column::CreatedAt)
-            .order_by_desc(ticket::Column::TicketId)
-            .limit(page.fetch_limit())
-            .all(&self.db);
+        let after = page.cursor::<(i64, String)>(&fp)?;
+        let read = list_statement(self.db.get_database_backend(), filter, &self.sealing, after, page.fetch_limit());
+        let rows = ticket::Entity::find().from_raw_sql(read).all(&self.db);
         let rows = self.timed("list_tickets", rows).await?;
         let page = page.page(rows, &fp, |r| (r.created_at, r.ticket_id.clone()));
         let items = page.items.into_iter().map(|row| ticket_from_row(row, &self.sealing)).collect::<Result<_, _>>()?;
@@ -103,6 +152,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Category, Priority, Status};
     use crate::testing::{at, triaged};
 
     fn page(size: u64, token: Option<String>) -> PageRequest {
@@ -159,5 +209,63 @@ mod tests {
         assert!(errors.violations[0].description.contains("does not belong to these filters"));
         let garbled = store.list_tickets(&billing, &page(2, Some("bm90IGEgdG9rZW4".into()))).await;
         assert!(matches!(garbled, Err(StoreError::Invalid(_))));
+    }
+
+    /// The steps of SQLite's plan for listing a page of `filter` (after a position).
+    async fn plan(store: &Store, filter: &TicketFilter) -> Vec<String> {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let built = list_statement(DbBackend::Sqlite, filter, &store.sealing, Some((1, "TKT".into())), 51);
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {}", built.sql),
+            built.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let rows = store.db.query_all_raw(explain).await.expect("plan");
+        rows.iter().map(|row| row.try_get::<String>("", "detail").expect("detail")).collect()
+    }
+
+    #[tokio::test]
+    async fn every_filter_and_pair_of_filters_walks_an_index_in_page_order() {
+        let store = Store::open_memory().await.expect("store");
+        let one = |f: &str| {
+            let mut filter = TicketFilter::default();
+            match f {
+                "status" => filter.status = Some(Status::Triaged),
+                "category" => filter.category = Some(Category::Billing),
+                "priority" => filter.priority = Some(Priority::High),
+                "assigned_queue" => filter.queue = Some("network".into()),
+                _ => filter.requester_email = Some("ana@example.com".into()),
+            }
+            filter
+        };
+        let both = |a: &str, b: &str| {
+            let (x, y) = (one(a), one(b));
+            TicketFilter {
+                status: x.status.or(y.status),
+                category: x.category.or(y.category),
+                priority: x.priority.or(y.priority),
+                queue: x.queue.or(y.queue),
+                requester_email: x.requester_email.or(y.requester_email),
+                ..TicketFilter::default()
+            }
+        };
+        let fields = ["status", "category", "priority", "assigned_queue"];
+        let mut cases = vec![(TicketFilter::default(), "idx_tickets_created".to_owned())];
+        for (i, a) in fields.iter().enumerate() {
+            cases.push((one(a), format!("idx_tickets_{}_created", if *a == "assigned_queue" { "queue" } else { a })));
+            for b in &fields[i + 1..] {
+                cases.push((both(a, b), format!("idx_tickets_{a}_{b}_created")));
+            }
+        }
+        cases.push((one("requester"), "idx_tickets_requester_created".to_owned()));
+        let three = TicketFilter { priority: Some(Priority::High), ..both("status", "assigned_queue") };
+        cases.push((three, "idx_tickets_status_priority_created".to_owned()));
+        let ranged = TicketFilter { created_after: Some(at(0)), ..both("status", "assigned_queue") };
+        cases.push((ranged, "idx_tickets_status_assigned_queue_created".to_owned()));
+        for (filter, index) in cases {
+            let steps = plan(&store, &filter).await;
+            assert!(steps.iter().any(|s| s.contains(&format!("USING INDEX {index} "))), "{filter:?}: {steps:?}");
+            assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "no sort: {filter:?}: {steps:?}");
+        }
     }
 }

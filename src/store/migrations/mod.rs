@@ -5,6 +5,7 @@ mod m0002_duplicates;
 mod m0003_leases;
 mod m0004_privacy;
 mod m0005_audit_signatures;
+mod m0006_counts_and_pairs;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_leases::Migration),
             Box::new(m0004_privacy::Migration),
             Box::new(m0005_audit_signatures::Migration),
+            Box::new(m0006_counts_and_pairs::Migration),
         ]
     }
 }
