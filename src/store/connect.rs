@@ -180,6 +180,19 @@ impl Store {
         Ok(())
     }
 
+    /// The steps of SQLite's plan for `read` (`EXPLAIN QUERY PLAN`), for tests of index use.
+    #[cfg(test)]
+    pub(super) async fn sqlite_plan(&self, read: sea_orm::Statement) -> Vec<String> {
+        use sea_orm::ConnectionTrait;
+        let explain = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {}", read.sql),
+            read.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let rows = self.db.query_all_raw(explain).await.expect("plan");
+        rows.iter().map(|row| row.try_get::<String>("", "detail").expect("detail")).collect()
+    }
+
     /// Closes every pooled connection (for all clones of this store).
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;

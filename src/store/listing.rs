@@ -213,15 +213,8 @@ mod tests {
 
     /// The steps of SQLite's plan for listing a page of `filter` (after a position).
     async fn plan(store: &Store, filter: &TicketFilter) -> Vec<String> {
-        use sea_orm::{ConnectionTrait, DbBackend, Statement};
-        let built = list_statement(DbBackend::Sqlite, filter, &store.sealing, Some((1, "TKT".into())), 51);
-        let explain = Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!("EXPLAIN QUERY PLAN {}", built.sql),
-            built.values.map(|v| v.0).unwrap_or_default(),
-        );
-        let rows = store.db.query_all_raw(explain).await.expect("plan");
-        rows.iter().map(|row| row.try_get::<String>("", "detail").expect("detail")).collect()
+        let read = list_statement(DbBackend::Sqlite, filter, &store.sealing, Some((1, "TKT".into())), 51);
+        store.sqlite_plan(read).await
     }
 
     #[tokio::test]

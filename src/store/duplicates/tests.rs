@@ -33,15 +33,8 @@ async fn tickets_sharing_keys(store: &Store, title: &str, text: &str) -> Vec<Str
     ids
 }
 
-/// The steps of SQLite's plan for `read`.
 async fn plan(store: &Store, read: Statement) -> Vec<String> {
-    let explain = Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        format!("EXPLAIN QUERY PLAN {}", read.sql),
-        read.values.map(|v| v.0).unwrap_or_default(),
-    );
-    let rows = store.db.query_all_raw(explain).await.expect("plan");
-    rows.iter().map(|row| row.try_get::<String>("", "detail").expect("detail")).collect()
+    store.sqlite_plan(read).await
 }
 
 #[tokio::test]
