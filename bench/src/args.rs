@@ -16,20 +16,23 @@ use clap::Parser;
 Examples:
   cargo build --release --locked
   cargo run --release -p helpdesk-bench -- --quick
-  cargo run --release -p helpdesk-bench -- --write-docs --json docs/bench/results.json
+  cargo run --release -p helpdesk-bench -- --write-docs --full --soak-secs 600
   cargo run --release -p helpdesk-bench -- --target http://127.0.0.1:50051 --server-pid 4242"
 )]
 pub struct Args {
-    /// A short run for CI: few calls a scenario, small counts, no soak; fails only when something errors.
-    #[arg(long)]
+    /// A short run for CI (seconds): few calls a scenario, small counts; fails only when something errors.
+    #[arg(long, conflicts_with = "full")]
     pub quick: bool,
-    /// Write the results as JSON to this file.
+    /// Also measure the near-duplicate cost at 100,000 stored copies (a full run stops at 10,000).
+    #[arg(long)]
+    pub full: bool,
+    /// Write the results as JSON to this file [default with --write-docs: docs/bench/results.json].
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
-    /// Rewrite the generated part of docs/benchmarks.md and docs/bench/latency.svg.
+    /// Rewrite the generated part of docs/benchmarks.md, docs/bench/latency.svg and docs/bench/results.json.
     #[arg(long)]
     pub write_docs: bool,
-    /// The `helpdesk` binary to start [default: target/release/helpdesk under CARGO_TARGET_DIR or the workspace].
+    /// The `helpdesk` binary to start [default: `helpdesk` beside this binary, else target/release/helpdesk].
     #[arg(long, value_name = "PATH")]
     pub server_bin: Option<PathBuf>,
     /// Load an already running server at this URL instead of starting one (no duplicate levels, anchor or CLI run).
@@ -41,9 +44,9 @@ pub struct Args {
     /// The tickets, one JSON object a line [default: ../shared/datasets/tickets-dev.jsonl from the workspace].
     #[arg(long, value_name = "PATH")]
     pub tickets: Option<PathBuf>,
-    /// Run a mixed saturation load for this many seconds at the end, sampling the server's memory every second.
+    /// Seconds of the memory soak at the end (a mixed saturation load, memory sampled every second) [default: 30; 2 with --quick].
     #[arg(long, value_name = "SECS")]
-    pub soak: Option<u64>,
+    pub soak_secs: Option<u64>,
     /// Tickets stored before the read scenarios [default: 100000; 2000 with --quick].
     #[arg(long, value_name = "N")]
     pub fill: Option<u64>,
@@ -83,8 +86,8 @@ pub struct Plan {
     pub duplicate_calls: (u64, f64),
     /// Tickets in the CLI's file.
     pub cli_tickets: u64,
-    /// Seconds of the soak.
-    pub soak_secs: Option<u64>,
+    /// Seconds of the soak (0: none).
+    pub soak_secs: u64,
 }
 
 impl Plan {
@@ -103,7 +106,7 @@ impl Plan {
                 duplicate_levels: vec![0, 200, 1_000],
                 duplicate_calls: (30, 3.0),
                 cli_tickets: 2_000,
-                soak_secs: None,
+                soak_secs: args.soak_secs.unwrap_or(2),
             }
         } else {
             Plan {
@@ -115,10 +118,10 @@ impl Plan {
                 batch_size: 100,
                 fill: args.fill.unwrap_or(100_000),
                 deep_pages: 200,
-                duplicate_levels: vec![0, 1_000, 10_000, 100_000],
+                duplicate_levels: if args.full { vec![0, 1_000, 10_000, 100_000] } else { vec![0, 1_000, 10_000] },
                 duplicate_calls: (400, 15.0),
                 cli_tickets: 100_000,
-                soak_secs: args.soak,
+                soak_secs: args.soak_secs.unwrap_or(30),
             }
         }
     }
@@ -129,14 +132,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quick_is_small_and_never_soaks() {
-        let args = Args::parse_from(["helpdesk-bench", "--quick", "--soak", "600"]);
-        let plan = Plan::of(&args);
-        assert_eq!(plan.soak_secs, None);
+    fn quick_is_small_and_full_adds_the_largest_level() {
+        let plan = Plan::of(&Args::parse_from(["helpdesk-bench", "--quick"]));
+        assert_eq!(plan.soak_secs, 2);
         assert!(plan.saturated_secs < 1.0 && plan.fill <= 2_000 && plan.cli_tickets <= 2_000);
         assert_eq!(plan.sweep.last(), Some(&plan.saturation));
-        let full = Plan::of(&Args::parse_from(["helpdesk-bench", "--soak", "600"]));
-        assert_eq!((full.soak_secs, full.duplicate_levels.last()), (Some(600), Some(&100_000)));
+        let normal = Plan::of(&Args::parse_from(["helpdesk-bench"]));
+        assert_eq!((normal.soak_secs, normal.duplicate_levels.last()), (30, Some(&10_000)));
+        let full = Plan::of(&Args::parse_from(["helpdesk-bench", "--full", "--soak-secs", "600"]));
+        assert_eq!((full.soak_secs, full.duplicate_levels.last()), (600, Some(&100_000)));
         assert_eq!(full.sweep.last(), Some(&full.saturation));
+        assert!(Args::try_parse_from(["helpdesk-bench", "--quick", "--full"]).is_err());
     }
 }

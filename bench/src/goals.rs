@@ -81,7 +81,9 @@ pub fn check(report: &Report) -> Vec<TargetCheck> {
     let (flat, flat_text) = match &report.soak {
         Some(s) => {
             let r = format::divide(s.last_mib, s.first_mib);
-            (r, format!("last/first window {} over {:.0} s", format::ratio(r), s.measurement.seconds))
+            let secs = s.measurement.seconds;
+            let short = if secs < 590.0 { " (shorter than the target's 10 minutes)" } else { "" };
+            (r, format!("last/first window {} over {secs:.0} s{short}", format::ratio(r)))
         }
         None => (nan, "no soak in this run".to_owned()),
     };

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::{
     latency::{Latencies, LatencySummary},
     scenarios::Op,
-    watch::{ServerUsage, Watch, Watched},
+    watch::{ServerUsage, Watch, Watched, Watching},
 };
 
 /// Longest a single call may take before the measurement fails.
@@ -116,38 +116,51 @@ pub async fn connect(target: &str, n: usize) -> Result<Vec<HelpdeskClient>, Stri
     Ok(clients)
 }
 
-struct Shared {
-    op: Op,
+/// The pace of one measurement, shared by its workers: the next call's number, and whether to stop
+/// (the budget is spent, the time is up, or a call failed).
+pub struct Pace {
     next: AtomicU64,
     stop: AtomicBool,
-    budget: Budget,
+    calls: u64,
     deadline: Instant,
 }
 
-/// Runs `op` at `shape` until `budget` is spent; the result with the server's usage over it.
-pub async fn run(
-    target: &str,
-    op: Op,
-    shape: Shape,
-    budget: Budget,
-    watch: &Watch,
-) -> Result<(Measurement, Watched), String> {
-    let clients = connect(target, shape.connections).await?;
-    let watching = watch.start()?;
-    let started = Instant::now();
-    let shared = Arc::new(Shared {
-        op,
-        next: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
-        budget,
-        deadline: started + Duration::from_secs_f64(budget.secs),
-    });
-    let mut workers = Vec::with_capacity(shape.concurrency());
-    for client in &clients {
-        for _ in 0..shape.streams {
-            workers.push(tokio::spawn(worker(client.clone(), shared.clone())));
+impl Pace {
+    /// A pace for `budget`, starting now.
+    pub fn new(budget: Budget) -> Pace {
+        Pace {
+            next: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            calls: budget.calls,
+            deadline: Instant::now() + Duration::from_secs_f64(budget.secs),
         }
     }
+
+    /// The number of the next call to make, or `None` when the measurement is over.
+    pub fn take(&self) -> Option<u64> {
+        if self.stop.load(Ordering::Relaxed) || Instant::now() >= self.deadline {
+            return None;
+        }
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        (n < self.calls).then_some(n)
+    }
+
+    /// Ends the measurement for every worker (a call failed).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What one worker (a caller or a stream) did: its latencies, its calls and the tickets they carried.
+pub type WorkerResult = Result<(Latencies, u64, u64), String>;
+
+/// Waits for `workers`, started at `started`, and puts their figures together with the server's usage.
+pub async fn gather(
+    shape: Shape,
+    started: Instant,
+    watching: Watching,
+    workers: Vec<tokio::task::JoinHandle<WorkerResult>>,
+) -> Result<(Measurement, Watched), String> {
     let (mut latencies, mut calls, mut items, mut failure) = (Latencies::new(), 0u64, 0u64, None);
     for worker in workers {
         match worker.await {
@@ -171,18 +184,32 @@ pub async fn run(
     Ok((Measurement::new(shape, calls, items, seconds, &latencies, &watched), watched))
 }
 
-async fn worker(mut client: HelpdeskClient, shared: Arc<Shared>) -> Result<(Latencies, u64, u64), String> {
+/// Runs `op` at `shape` until `budget` is spent; the result with the server's usage over it.
+pub async fn run(
+    target: &str,
+    op: Op,
+    shape: Shape,
+    budget: Budget,
+    watch: &Watch,
+) -> Result<(Measurement, Watched), String> {
+    let clients = connect(target, shape.connections).await?;
+    let watching = watch.start()?;
+    let started = Instant::now();
+    let (op, pace) = (Arc::new(op), Arc::new(Pace::new(budget)));
+    let mut workers = Vec::with_capacity(shape.concurrency());
+    for client in &clients {
+        for _ in 0..shape.streams {
+            workers.push(tokio::spawn(worker(client.clone(), op.clone(), pace.clone())));
+        }
+    }
+    gather(shape, started, watching, workers).await
+}
+
+async fn worker(mut client: HelpdeskClient, op: Arc<Op>, pace: Arc<Pace>) -> WorkerResult {
     let (mut latencies, mut calls, mut items) = (Latencies::new(), 0u64, 0u64);
-    loop {
-        if shared.stop.load(Ordering::Relaxed) || Instant::now() >= shared.deadline {
-            break;
-        }
-        let n = shared.next.fetch_add(1, Ordering::Relaxed);
-        if n >= shared.budget.calls {
-            break;
-        }
+    while let Some(n) = pace.take() {
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(CALL_TIMEOUT, shared.op.call(&mut client, n)).await {
+        let outcome = match tokio::time::timeout(CALL_TIMEOUT, op.call(&mut client, n)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(format!("call {n} took longer than {} s", CALL_TIMEOUT.as_secs())),
         };
@@ -193,7 +220,7 @@ async fn worker(mut client: HelpdeskClient, shared: Arc<Shared>) -> Result<(Late
                 items += carried;
             }
             Err(e) => {
-                shared.stop.store(true, Ordering::Relaxed);
+                pace.stop();
                 return Err(format!("call {n} failed: {e}"));
             }
         }

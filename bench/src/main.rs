@@ -9,7 +9,7 @@
 //! # Layout
 //! - `args`: the command line and the plan of a full or `--quick` run.
 //! - `pinning`, `server`, `procstat`, `watch`: the processes, their cores, CPU and memory.
-//! - `tickets`, `load`, `latency`, `scenarios/`: the load generator and what each scenario calls.
+//! - `tickets`, `generated`, `load`, `latency`, `scenarios/`: the load generator and what each scenario calls.
 //! - `anchor`, `seed`, `db`, `duplicates`, `cli_run`: the raw-insert anchor, the near-duplicate
 //!   levels and the CLI run.
 //! - `run`, `goals`, `targets`: a whole run and the targets.
@@ -23,6 +23,7 @@ mod docs_page;
 mod duplicates;
 mod error;
 mod format;
+mod generated;
 mod goals;
 mod latency;
 mod load;
@@ -64,7 +65,9 @@ fn main() -> ExitCode {
         }
     };
     print!("{}", report::text::render(&report));
-    if let Some(path) = &args.json {
+    let json =
+        args.json.clone().or_else(|| args.write_docs.then(|| run::workspace_root().join("docs/bench/results.json")));
+    if let Some(path) = &json {
         if let Err(e) = output::write_json(&report, path) {
             eprintln!("helpdesk-bench: {e}");
             return ExitCode::FAILURE;
@@ -72,7 +75,7 @@ fn main() -> ExitCode {
         eprintln!("wrote {}", path.display());
     }
     if args.write_docs {
-        match output::write_docs(&report, &run::workspace_root(), args.json.as_deref()) {
+        match output::write_docs(&report, &run::workspace_root(), json.as_deref()) {
             Ok(paths) => paths.iter().for_each(|p| eprintln!("wrote {}", p.display())),
             Err(e) => {
                 eprintln!("helpdesk-bench: {e}");

@@ -16,14 +16,14 @@ use crate::{
     args::{Args, Plan},
     cli_run, duplicates,
     error::{BenchError, InStep},
-    goals,
+    generated, goals,
     load::{self, Measurement, Shape},
     machine,
     pinning::Pinning,
     report::{Meta, Ratios, Report, ScenarioResult, Soak, SweepPoint},
     scenarios::{Op, Runner, budget, catalogue, catalogue::Scenario, for_secs, reads, stream},
     server::{self, Server, ServerSetup},
-    tickets::{TicketSource, read_records},
+    tickets::{Record, TicketSource, read_records},
     watch::Watch,
 };
 
@@ -32,7 +32,13 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// `helpdesk` beside this binary (both are built into the same target folder), else under
+/// `CARGO_TARGET_DIR` or the workspace's `target/`.
 fn default_server_bin(root: &Path) -> PathBuf {
+    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("helpdesk")));
+    if let Some(path) = beside.filter(|p| p.is_file()) {
+        return path;
+    }
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("release/helpdesk"),
         None => root.join("target/release/helpdesk"),
@@ -54,9 +60,7 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
     let started = Instant::now();
     let plan = Plan::of(args);
     let root = workspace_root();
-    let tickets_path = args.tickets.clone().unwrap_or_else(|| root.join("../shared/datasets/tickets-dev.jsonl"));
-    let records = read_records(&tickets_path).in_step("the tickets file")?;
-    let tickets = format!("{} ({} records)", tickets_path.display(), records.len());
+    let (records, tickets) = ticket_records(args, &root)?;
     let (date, compact) = machine::today();
     let source = Arc::new(TicketSource::new(records, &compact, &machine::run_tag()));
     let scratch = tempfile::Builder::new()
@@ -150,6 +154,7 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
             pinning: pinning.note.clone(),
             tickets,
             quick: args.quick,
+            full: args.full,
             seconds: 0.0,
         },
         scenarios: measured.results,
@@ -320,7 +325,8 @@ async fn main_scenarios(
     results.insert(0, result(catalogue::HEALTH, h1.clone(), hs.clone(), (&h1, &hs)));
 
     let soak = match plan.soak_secs {
-        Some(secs) => {
+        0 => None,
+        secs => {
             eprintln!("soak: {secs} s of mixed saturation load");
             let mut soak_runner = Runner {
                 target: runner.target.clone(),
@@ -331,9 +337,26 @@ async fn main_scenarios(
             let (m, watched) = soak_runner.unary("soak", op, sat_shape, for_secs(secs as f64)).await?;
             Some(Soak::of(m, watched.rss_series))
         }
-        None => None,
     };
     Ok(Measured { results, sweep, fill, stored_before_reads, anchor, soak })
+}
+
+/// The records of `--tickets`, else of the shared dataset beside the workspace, else made up (with a
+/// note in the report saying so).
+fn ticket_records(args: &Args, root: &Path) -> Result<(Vec<Record>, String), BenchError> {
+    let path = match &args.tickets {
+        Some(path) => path.clone(),
+        None => root.join("../shared/datasets/tickets-dev.jsonl"),
+    };
+    if args.tickets.is_none() && !path.is_file() {
+        let records = generated::records();
+        let what = format!("{} varied tickets made up by the bench ({} is missing)", records.len(), path.display());
+        eprintln!("tickets: {what}");
+        return Ok((records, what));
+    }
+    let records = read_records(&path).in_step("the tickets file")?;
+    let what = format!("{} ({} records)", path.display(), records.len());
+    Ok((records, what))
 }
 
 fn load_average() -> String {

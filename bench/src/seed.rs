@@ -45,22 +45,27 @@ pub async fn copies(file: &Path, date: &str, first: u64, copies: u64) -> Result<
     let template: String = template.try_get_by_index(0).map_err(|e| failed("the template", e))?;
     let tables: Vec<String> =
         db::ticket_tables(&db).await?.into_iter().filter(|t| !NOT_COPIED.contains(&t.as_str())).collect();
+    // The statements are made before any transaction: the one connection is the transaction's then.
+    let mut statements = Vec::with_capacity(tables.len());
+    for table in &tables {
+        let columns = db::columns(&db, table).await?;
+        let names: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.name)).collect();
+        let select: Vec<String> = columns.iter().map(|c| copied(&c.name, date)).collect();
+        let sql = format!(
+            "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) \
+             INSERT INTO \"{table}\" ({}) SELECT {} FROM \"{table}\" AS t, seq WHERE t.ticket_id = ?",
+            names.join(", "),
+            select.join(", ")
+        );
+        statements.push((table, sql));
+    }
     let mut done = 0;
     while done < copies {
         let (from, to) = (first + done, first + (done + COPIES_PER_TRANSACTION).min(copies) - 1);
         let txn = db.begin().await.map_err(|e| failed("BEGIN", e))?;
-        for table in &tables {
-            let columns = db::columns(&db, table).await?;
-            let names: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.name)).collect();
-            let select: Vec<String> = columns.iter().map(|c| copied(&c.name, date)).collect();
-            let sql = format!(
-                "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) \
-                 INSERT INTO \"{table}\" ({}) SELECT {} FROM \"{table}\" AS t, seq WHERE t.ticket_id = ?",
-                names.join(", "),
-                select.join(", ")
-            );
+        for (table, sql) in &statements {
             let values = vec![(from as i64).into(), (to as i64).into(), template.clone().into()];
-            txn.execute_raw(db::statement(&sql, values)).await.map_err(|e| failed(table, e))?;
+            txn.execute_raw(db::statement(sql, values)).await.map_err(|e| failed(table, e))?;
         }
         txn.commit().await.map_err(|e| failed("COMMIT", e))?;
         done = to + 1 - first;

@@ -56,8 +56,23 @@ pub struct Meta {
     pub tickets: String,
     /// A `--quick` run.
     pub quick: bool,
+    /// A `--full` run (the near-duplicate level of 100,000 copies).
+    pub full: bool,
     /// Wall seconds of the whole run.
     pub seconds: f64,
+}
+
+impl Meta {
+    /// `quick`, `standard` or `full`.
+    pub fn kind(&self) -> &'static str {
+        if self.quick {
+            "quick"
+        } else if self.full {
+            "full"
+        } else {
+            "standard"
+        }
+    }
 }
 
 /// Whether a scenario's throughput counts calls or tickets.

@@ -213,7 +213,7 @@ pub fn findings(report: &Report) -> Vec<String> {
             format::mib(s.last_mib),
             if s.flat { "flat" } else { "growing" }
         )),
-        None => lines.push("Soak: not run (give --soak SECS; the full figure is --soak 600).".to_owned()),
+        None => lines.push("Soak: not run (--soak-secs 0; the target is stated for --soak-secs 600).".to_owned()),
     }
     lines
 }

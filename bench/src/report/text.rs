@@ -6,8 +6,8 @@ use super::{model::Report, tables};
 pub fn render(report: &Report) -> String {
     let m = &report.meta;
     let mut out = format!(
-        "helpdesk-bench {} on {} at {} ({}), {:.0} s\ncommand: {}\nserver: {} ({})\npinning: {}\ntickets: {}\n",
-        if m.quick { "quick run" } else { "full run" },
+        "helpdesk-bench {} run on {} at {} ({}), {:.0} s\ncommand: {}\nserver: {} ({})\npinning: {}\ntickets: {}\n",
+        m.kind(),
         m.date,
         m.commit,
         m.machine,

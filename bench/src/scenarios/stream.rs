@@ -3,11 +3,8 @@
 
 use std::{
     collections::HashMap,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
+    sync::{Arc, Mutex},
+    time::Instant,
 };
 
 use helpdesk_client::{HelpdeskClient, proto};
@@ -16,22 +13,13 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::{
     latency::Latencies,
-    load::{self, Budget, CALL_TIMEOUT, Measurement, Shape},
+    load::{self, Budget, CALL_TIMEOUT, Measurement, Pace, Shape, WorkerResult},
     tickets::TicketSource,
     watch::{Watch, Watched},
 };
 
 /// The id letter of StreamTriage tickets (the physical anchor reads their rows back).
 pub const KIND: char = 'S';
-
-struct Shared {
-    source: Arc<TicketSource>,
-    kind: char,
-    next: AtomicU64,
-    stop: AtomicBool,
-    budget: Budget,
-    deadline: Instant,
-}
 
 /// Runs `shape.connections` streams with `shape.streams` tickets in flight on each.
 pub async fn run(
@@ -45,60 +33,31 @@ pub async fn run(
     let clients = load::connect(target, shape.connections).await?;
     let watching = watch.start()?;
     let started = Instant::now();
-    let shared = Arc::new(Shared {
-        source,
-        kind,
-        next: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
-        budget,
-        deadline: started + Duration::from_secs_f64(budget.secs),
-    });
-    let streams: Vec<_> =
-        clients.into_iter().map(|client| tokio::spawn(one_stream(client, shared.clone(), shape.streams))).collect();
-    let (mut latencies, mut items, mut failure) = (Latencies::new(), 0u64, None);
-    for stream in streams {
-        match stream.await {
-            Ok(Ok((l, n))) => {
-                latencies.merge(&l);
-                items += n;
-            }
-            Ok(Err(e)) => failure = failure.or(Some(e)),
-            Err(e) => failure = failure.or(Some(format!("a stream task panicked: {e}"))),
-        }
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    let watched = watching.finish(items, items).await?;
-    if let Some(failure) = failure {
-        return Err(failure);
-    }
-    if items == 0 {
-        return Err("no stream item completed".to_owned());
-    }
-    Ok((Measurement::new(shape, items, items, seconds, &latencies, &watched), watched))
+    let pace = Arc::new(Pace::new(budget));
+    let streams = clients
+        .into_iter()
+        .map(|client| tokio::spawn(one_stream(client, source.clone(), kind, pace.clone(), shape.streams)))
+        .collect();
+    load::gather(shape, started, watching, streams).await
 }
 
 async fn one_stream(
     mut client: HelpdeskClient,
-    shared: Arc<Shared>,
+    source: Arc<TicketSource>,
+    kind: char,
+    pace: Arc<Pace>,
     window: usize,
-) -> Result<(Latencies, u64), String> {
+) -> WorkerResult {
     let (tx, rx) = mpsc::channel::<proto::StreamTriageRequest>(window.max(1));
     let in_flight = Arc::new(Semaphore::new(window.max(1)));
     let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let sender = {
-        let (shared, in_flight, sent_at) = (shared.clone(), in_flight.clone(), sent_at.clone());
+        let (pace, in_flight, sent_at) = (pace.clone(), in_flight.clone(), sent_at.clone());
         tokio::spawn(async move {
-            loop {
-                if shared.stop.load(Ordering::Relaxed) || Instant::now() >= shared.deadline {
-                    break;
-                }
-                let n = shared.next.fetch_add(1, Ordering::Relaxed);
-                if n >= shared.budget.calls {
-                    break;
-                }
+            while pace.take().is_some() {
                 let Ok(permit) = in_flight.acquire().await else { break };
                 permit.forget();
-                let ticket = shared.source.next(shared.kind);
+                let ticket = source.next(kind);
                 let client_id = ticket.ticket_id.clone();
                 if let Ok(mut sent) = sent_at.lock() {
                     sent.insert(client_id.clone(), Instant::now());
@@ -122,7 +81,7 @@ async fn one_stream(
         };
         let outcome = message.outcome.ok_or("a stream answer without an outcome")?;
         if let Some(proto::triage_outcome::Outcome::Error(error)) = &outcome.outcome {
-            shared.stop.store(true, Ordering::Relaxed);
+            pace.stop();
             return Err(format!("stream item {} failed: {error:?}", outcome.client_id));
         }
         let sent = sent_at.lock().ok().and_then(|mut s| s.remove(&outcome.client_id));
@@ -133,5 +92,5 @@ async fn one_stream(
         in_flight.add_permits(1);
     }
     sender.await.map_err(|e| format!("the stream's sender panicked: {e}"))?;
-    Ok((latencies, received))
+    Ok((latencies, received, received))
 }
