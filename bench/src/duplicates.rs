@@ -47,6 +47,9 @@ pub async fn run(
             let mut server = Server::start(&setup).await.in_step(&step)?;
             let watch = Watch { server: Some(server.pid), every: std::time::Duration::from_millis(100) };
             let mut runner = Runner { target: server.url.clone(), watch, server: Some(&mut server) };
+            // A fresh process warms up first, with dry runs: they store nothing, so the copies stay counted.
+            let warm_up = Op::Triage { source: source.clone(), kind: 'W', dry_run: true };
+            runner.unary(&format!("warm-up, {step}"), warm_up, SHAPE, budget(200, 0.5)).await?;
             let op = Op::SameText { source: source.clone(), kind: 'D' };
             let (measurement, _) = runner.unary(&step, op, SHAPE, budget(calls, secs)).await?;
             server_log.extend(server.logged().into_iter().map(|l| format!("duplicates {mode}: {l}")));

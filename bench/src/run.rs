@@ -81,7 +81,7 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
     let (mode, server_settings) = match &args.target {
         Some(url) => (format!("an already running server at {url}"), "as that server was started".to_owned()),
         None => (
-            format!("{} started by the bench", binary.display()),
+            format!("`{}` started by the bench", shown(&binary, &root)),
             format!(
                 "SQLite file store in a fresh temporary folder, cache {}, near-duplicate detection {}, log level warn, escalation sweep off",
                 on_off(args.cache),
@@ -350,13 +350,24 @@ fn ticket_records(args: &Args, root: &Path) -> Result<(Vec<Record>, String), Ben
     };
     if args.tickets.is_none() && !path.is_file() {
         let records = generated::records();
-        let what = format!("{} varied tickets made up by the bench ({} is missing)", records.len(), path.display());
+        let what = format!("{} varied tickets made up by the bench ({} is missing)", records.len(), shown(&path, root));
         eprintln!("tickets: {what}");
         return Ok((records, what));
     }
     let records = read_records(&path).in_step("the tickets file")?;
-    let what = format!("{} ({} records)", path.display(), records.len());
+    let what = format!("{} ({} records)", shown(&path, root), records.len());
     Ok((records, what))
+}
+
+/// `path` as the report shows it: relative to the workspace when it lies in or beside it (so the docs
+/// name `../shared/datasets/...`, not this machine's folders), else as it is.
+fn shown(path: &Path, root: &Path) -> String {
+    let inside = path.strip_prefix(root).ok().filter(|p| !p.starts_with(".."));
+    let beside = || {
+        let beside = path.strip_prefix(root.join("..")).ok();
+        beside.or_else(|| path.strip_prefix(root.parent()?).ok()).map(|p| Path::new("..").join(p))
+    };
+    inside.map(Path::to_path_buf).or_else(beside).unwrap_or_else(|| path.to_path_buf()).display().to_string()
 }
 
 fn load_average() -> String {
@@ -368,4 +379,18 @@ fn load_average() -> String {
 fn command_line() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     format!("cargo run --release -p helpdesk-bench --{}", args.iter().map(|a| format!(" {a}")).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_from_the_workspace() {
+        let root = Path::new("/work/wt");
+        assert_eq!(shown(&root.join("../shared/datasets/t.jsonl"), root), "../shared/datasets/t.jsonl");
+        assert_eq!(shown(Path::new("/work/target/release/helpdesk"), root), "../target/release/helpdesk");
+        assert_eq!(shown(&root.join("target/release/helpdesk"), root), "target/release/helpdesk");
+        assert_eq!(shown(Path::new("/opt/tickets.jsonl"), root), "/opt/tickets.jsonl");
+    }
 }
