@@ -29,9 +29,9 @@ const FILE_POOL_SIZE: u32 = 8;
 /// Page cache of each pooled connection, in KiB (SQLite's default is 2,000 KiB): enough for the
 /// indexes new rows land in, so a write reads back few pages; memory is taken only as pages are used.
 const PAGE_CACHE_KIB: u32 = 16 * 1024;
-/// Prepared statements each connection keeps (sqlx's default is 100); the group commit's multi-row
-/// inserts come in a few sizes each, so the hot statements all stay prepared.
-const STATEMENT_CACHE: usize = 400;
+/// Prepared statements each connection keeps (sqlx's default): the multi-row inserts come in five
+/// sizes a table and the near-duplicate reads in a few, so every hot statement stays prepared.
+const STATEMENT_CACHE: usize = 100;
 /// How long a caller waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 

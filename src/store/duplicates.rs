@@ -17,7 +17,7 @@ use super::{
     connect::Store,
     entities::{ticket_band, ticket_fingerprint},
     error::StoreError,
-    rows::{fingerprint_rows, from_micros, micros},
+    rows::{fingerprint_rows, from_micros, insert_chunked, micros},
 };
 use crate::{
     domain::Ticket,
@@ -27,8 +27,6 @@ use crate::{
 /// Values bound in one statement (band keys, ticket ids): far below the limits of SQLite (32,766)
 /// and PostgreSQL (65,535).
 const VALUES_PER_QUERY: usize = 500;
-/// Band rows per insert statement (three values each).
-const BAND_ROWS_PER_INSERT: usize = 1_000;
 
 /// One band row: a ticket whose text has this band key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,12 +48,8 @@ pub(super) async fn insert_fingerprints<'a>(
     if rows.is_empty() {
         return Ok(());
     }
-    ticket_fingerprint::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    let bands: Vec<ticket_band::ActiveModel> = bands.into_iter().flatten().collect();
-    for chunk in bands.chunks(BAND_ROWS_PER_INSERT) {
-        ticket_band::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
-    }
-    Ok(())
+    insert_chunked(conn, rows).await?;
+    insert_chunked(conn, bands.into_iter().flatten().collect::<Vec<ticket_band::ActiveModel>>()).await
 }
 
 /// Deletes a ticket's fingerprint and its band rows, found by the keys its stored signature gives;

@@ -185,17 +185,53 @@ pub(super) fn audit_from_row(row: audit_entry::Model) -> Result<AuditEntry, Stor
     })
 }
 
-/// Rows per multi-row insert: 500 rows of the widest table (16 columns) stay far below the bound
-/// values a statement may carry on SQLite (32,766) and PostgreSQL (65,535).
-const ROWS_PER_INSERT: usize = 500;
+/// The row counts of the multi-row inserts: `n` rows go in as the largest of these that fit, then
+/// the next smaller (300 rows: 256 + 16 + 16 + 4 + 4 + 4). Every statement text is a prepared
+/// statement a connection keeps; with one text per row count a connection would keep hundreds of
+/// large ones (about a megabyte each at hundreds of rows), with these five it keeps five per table.
+/// 256 rows of the widest table (16 columns) stay far below the bound values a statement may carry on
+/// SQLite (32,766) and PostgreSQL (65,535).
+const ROWS_PER_INSERT: [usize; 5] = [256, 64, 16, 4, 1];
 
-/// Inserts `rows` with as few multi-row statements as the bound-value limits allow.
+/// The sizes [`ROWS_PER_INSERT`] cuts `n` rows into, largest first.
+pub(super) fn insert_sizes(mut n: usize) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for size in ROWS_PER_INSERT {
+        while n >= size {
+            sizes.push(size);
+            n -= size;
+        }
+    }
+    sizes
+}
+
+/// Inserts `rows` with multi-row statements of the [`ROWS_PER_INSERT`] sizes.
 pub(super) async fn insert_chunked<A>(conn: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), StoreError>
 where
     A: ActiveModelTrait + Clone + Send,
 {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    let mut rest = rows.as_slice();
+    for size in insert_sizes(rows.len()) {
+        let (chunk, tail) = rest.split_at(size);
         <A::Entity as EntityTrait>::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+        rest = tail;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_sizes;
+
+    #[test]
+    fn rows_are_inserted_in_five_statement_sizes() {
+        assert_eq!(insert_sizes(300), [256, 16, 16, 4, 4, 4]);
+        assert_eq!(insert_sizes(1), [1]);
+        assert_eq!(insert_sizes(0), Vec::<usize>::new());
+        for n in 0..2_000 {
+            let sizes = insert_sizes(n);
+            assert_eq!(sizes.iter().sum::<usize>(), n);
+            assert!(sizes.len() <= n / 256 + 12, "{n}: {sizes:?}");
+        }
+    }
 }
