@@ -6,16 +6,17 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{
-    classify::classify,
-    classify::model_text,
+    classify::{decide, learned},
     escalate::{self, EscalationInput},
     explain::{Decision, explain},
+    lexicon::scan,
     predict::Models,
     result::{QueuePrediction, QueueSource, SimilarTicket, TriageResult},
-    rules::{DEFAULT_RULE, Facts, RuleSet},
+    rules::{DEFAULT_RULE, Facts, Field, RuleSet},
     score::{age_hours, banded_priority, score},
     settings::{SlaHours, TriageSettings},
     signals,
+    text::TicketText,
 };
 use crate::domain::{Priority, Status, Ticket};
 
@@ -26,6 +27,7 @@ pub struct Triager {
     rules: Arc<RuleSet>,
     models: Models,
     version: String,
+    detect_language: bool,
 }
 
 impl Triager {
@@ -40,7 +42,8 @@ impl Triager {
             m if m.is_empty() => rules.version().to_owned(),
             m => format!("{};{m}", rules.version()),
         };
-        Triager { settings, rules, models, version }
+        let detect_language = settings.detect_language || rules.tests_field(&Field::Language);
+        Triager { settings, rules, models, version, detect_language }
     }
 
     /// The same settings and models with other rules (a reload).
@@ -52,6 +55,12 @@ impl Triager {
     /// use. Cache keys include it.
     pub fn decision_version(&self) -> &str {
         &self.version
+    }
+
+    /// Whether the language of every ticket is detected: when the settings ask for it or a rule tests
+    /// `signals.language`. Otherwise `signals.language` is `und`.
+    pub fn detects_language(&self) -> bool {
+        self.detect_language
     }
 
     /// The learned models in use.
@@ -88,18 +97,25 @@ impl Triager {
     /// Triages a validated ticket as of `now`, knowing the earlier tickets that look like the same
     /// request (most similar first); rules can test them and the result lists them.
     pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
+        self.triage_text(ticket, &TicketText::new(&ticket.title, &ticket.description), similar, now)
+    }
+
+    /// [`Triager::triage_with`] for a ticket whose text was already read (`text` must be the
+    /// ticket's own title and description).
+    pub fn triage_text(
+        &self,
+        ticket: &Ticket,
+        text: &TicketText,
+        similar: &[SimilarTicket],
+        now: DateTime<Utc>,
+    ) -> TriageResult {
         let settings = &self.settings;
-        let signals = signals::read(&ticket.title, &ticket.description);
-        // The text the learned models read, built once for both.
-        let text = if self.models.category.is_some() || self.models.queue.is_some() {
-            model_text(&ticket.title, &ticket.description)
-        } else {
-            String::new()
-        };
-        let category_model = self.models.category.as_ref().map(|m| (m, text.as_str()));
-        let classification = classify(&ticket.title, &ticket.description, ticket.category, category_model);
+        let hits = scan(text);
+        let signals = signals::of(text, &hits, self.detect_language);
+        let learned = self.models.category.as_ref().and_then(|m| learned(m, text.joined()));
+        let classification = decide(&hits, ticket.category, learned);
         let queue_prediction = self.models.queue.as_ref().and_then(|m| {
-            let (queue, confidence, confident) = m.predict(&text)?;
+            let (queue, confidence, confident) = m.predict(text.joined())?;
             Some(QueuePrediction { queue, confidence, confident })
         });
         let score = score(ticket, classification.category, &signals, settings, now);
@@ -194,5 +210,7 @@ pub fn due_after(created_at: DateTime<Utc>, hours: f64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+#[cfg(test)]
+mod language_tests;
 #[cfg(test)]
 mod tests;
