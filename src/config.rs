@@ -135,7 +135,7 @@ impl Default for Settings {
             store_path: PathBuf::from("./data"),
             database_url: None,
             database_pool: PoolSettings::default(),
-            cache_enabled: true,
+            cache_enabled: false,
             cache_ttl: 3600,
             detect_language: false,
             escalation_threshold_hours: TriageSettings::default().escalation_threshold,

@@ -109,6 +109,12 @@ impl Triager {
         similar: &[SimilarTicket],
         now: DateTime<Utc>,
     ) -> TriageResult {
+        self.decide(ticket, text, similar, now).result
+    }
+
+    /// The triage of a ticket whose text was already read, with the response target it was given:
+    /// what a cached decision needs to be due at the right time for a ticket created at another.
+    pub fn decide(&self, ticket: &Ticket, text: &TicketText, similar: &[SimilarTicket], now: DateTime<Utc>) -> Decided {
         let settings = &self.settings;
         let hits = scan(text);
         let signals = signals::of(text, &hits, self.detect_language);
@@ -144,10 +150,11 @@ impl Triager {
             &EscalationInput { priority, status: ticket.status, age_hours, rule: routing.escalated_by.as_deref() },
             settings,
         );
-        let sla_due_at = match &routing.sla_hours {
-            Some((hours, _)) => due_after(ticket.created_at, *hours),
-            None => sla_due_at(ticket.created_at, priority, &settings.sla_hours),
+        let sla_hours = match &routing.sla_hours {
+            Some((hours, _)) => *hours,
+            None => sla_hours(priority, &settings.sla_hours),
         };
+        let sla_due_at = due_after(ticket.created_at, sla_hours);
         let explanation = explain(&Decision {
             classification: &classification,
             score: score.value,
@@ -163,7 +170,7 @@ impl Triager {
             escalation: &escalation,
             sla_due_at,
         });
-        TriageResult {
+        let result = TriageResult {
             ticket_id: ticket.ticket_id.to_string(),
             priority,
             declared_priority: Some(ticket.priority),
@@ -185,20 +192,35 @@ impl Triager {
             tags: routing.tags,
             classification,
             triaged_at: now,
-        }
+        };
+        Decided { result, sla_hours }
     }
+}
+
+/// A triage result with the response target it was given.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The result.
+    pub result: TriageResult,
+    /// Hours from creation to the first response due (`sla_due_at - created_at`).
+    pub sla_hours: f64,
 }
 
 /// When the first response is due: `created_at` plus the SLA hours of `priority` (the far future
 /// rather than an overflow).
 pub fn sla_due_at(created_at: DateTime<Utc>, priority: Priority, sla: &SlaHours) -> DateTime<Utc> {
+    due_after(created_at, sla_hours(priority, sla))
+}
+
+/// The SLA hours of `priority`.
+fn sla_hours(priority: Priority, sla: &SlaHours) -> f64 {
     let hours = match priority {
         Priority::Critical => sla.critical,
         Priority::High => sla.high,
         Priority::Medium => sla.medium,
         Priority::Low => sla.low,
     };
-    due_after(created_at, hours.get())
+    hours.get()
 }
 
 /// `created_at` plus `hours` (the far future rather than an overflow; at once for unusable hours).

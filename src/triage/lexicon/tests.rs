@@ -74,13 +74,17 @@ fn the_lexicons_are_lower_case_with_a_star_only_at_the_end() {
     assert!(SENTIMENT.iter().all(|(s, _)| !s.contains(' ')), "sentiment entries are single words");
 }
 
+/// A title and description with the urgency phrases, urgency, sentiment, category and confidence
+/// recorded for them.
+type Recorded = (&'static str, &'static str, &'static [&'static str], f64, f64, crate::domain::Category, f64);
+
 /// Signals and category predictions recorded from the matcher this one replaced (each phrase
 /// searched on its own, over each text tokenised again for each consumer, at 60535b7): the one pass
 /// gives the same phrases and the same numbers, to the last bit.
 #[test]
 fn the_same_signals_and_predictions_as_matching_each_phrase_alone() {
     use crate::{domain::Category, triage::classify::predict, triage::signals::read};
-    let cases: &[(&str, &str, &[&str], f64, f64, Category, f64)] = &[
+    let cases: &[Recorded] = &[
         (
             "Our data",
             "loss happened. log in log in log in log in",
