@@ -97,23 +97,12 @@ impl Triager {
     /// Triages a validated ticket as of `now`, knowing the earlier tickets that look like the same
     /// request (most similar first); rules can test them and the result lists them.
     pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
-        self.triage_text(ticket, &TicketText::new(&ticket.title, &ticket.description), similar, now)
+        self.decide(ticket, &TicketText::new(&ticket.title, &ticket.description), similar, now).result
     }
 
-    /// [`Triager::triage_with`] for a ticket whose text was already read (`text` must be the
-    /// ticket's own title and description).
-    pub fn triage_text(
-        &self,
-        ticket: &Ticket,
-        text: &TicketText,
-        similar: &[SimilarTicket],
-        now: DateTime<Utc>,
-    ) -> TriageResult {
-        self.decide(ticket, text, similar, now).result
-    }
-
-    /// The triage of a ticket whose text was already read, with the response target it was given:
-    /// what a cached decision needs to be due at the right time for a ticket created at another.
+    /// The triage of a ticket whose text was already read (`text` must be the ticket's own title and
+    /// description), with the response target it was given: what a cached decision needs to be due
+    /// at the right time for a ticket created at another.
     pub fn decide(&self, ticket: &Ticket, text: &TicketText, similar: &[SimilarTicket], now: DateTime<Utc>) -> Decided {
         let settings = &self.settings;
         let hits = scan(text);
