@@ -63,6 +63,8 @@ pub struct Settings {
     pub cache_enabled: bool,
     /// Seconds a cached result lives (0 to 30 days).
     pub cache_ttl: u64,
+    /// Detect every ticket's language, not only when a rule tests `signals.language`.
+    pub detect_language: bool,
     /// Hours after which an open ticket is escalated.
     pub escalation_threshold_hours: Hours,
     /// Escalate CRITICAL tickets at once.
@@ -133,8 +135,9 @@ impl Default for Settings {
             store_path: PathBuf::from("./data"),
             database_url: None,
             database_pool: PoolSettings::default(),
-            cache_enabled: true,
+            cache_enabled: false,
             cache_ttl: 3600,
+            detect_language: false,
             escalation_threshold_hours: TriageSettings::default().escalation_threshold,
             auto_escalate_critical: true,
             max_ticket_title_length: 200,
@@ -183,6 +186,7 @@ impl Settings {
             weights: self.score_weights.normalised().unwrap_or_else(|_| Weights::default()),
             bands: self.priority_bands,
             sla_hours: self.sla_hours,
+            detect_language: self.detect_language,
         }
     }
 

@@ -21,6 +21,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("database_pool.acquire_timeout_secs", "HELPDESK_DATABASE_ACQUIRE_TIMEOUT"),
     ("cache_enabled", "HELPDESK_CACHE_ENABLED"),
     ("cache_ttl", "HELPDESK_CACHE_TTL"),
+    ("detect_language", "HELPDESK_DETECT_LANGUAGE"),
     ("escalation_threshold_hours", "HELPDESK_ESCALATION_THRESHOLD"),
     ("auto_escalate_critical", "HELPDESK_AUTO_ESCALATE_CRITICAL"),
     ("max_ticket_title_length", "HELPDESK_MAX_TICKET_TITLE_LENGTH"),

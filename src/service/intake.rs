@@ -21,7 +21,8 @@ use crate::{
         TriageEngine, TriageResult,
         result::SimilarTicket,
         settings::DuplicateSettings,
-        similarity::{Fingerprint, fingerprint},
+        similarity::{Fingerprint, fingerprint, fingerprint_of},
+        text::TicketText,
     },
 };
 
@@ -123,16 +124,21 @@ impl Intake {
         // Validating and fingerprinting, then triage, run on the blocking pool; the lookup of
         // near-duplicates between them reads the store.
         let (limits, fingerprinted) = (self.limits, self.duplicates.enabled);
-        let (ticket, fingerprint) = on_blocking_pool(move || {
+        // The text is read once, for the fingerprint and the triage.
+        let (ticket, text, fingerprint) = on_blocking_pool(move || {
             let ticket = validate_draft(draft, &limits, now, &mut rand::rng())?;
-            let fingerprint = fingerprinted.then(|| fingerprint(&ticket.title, &ticket.description));
-            Ok::<_, ServiceError>((ticket, fingerprint))
+            let text = fingerprinted.then(|| TicketText::new(&ticket.title, &ticket.description));
+            let fingerprint = text.as_ref().map(fingerprint_of);
+            Ok::<_, ServiceError>((ticket, text, fingerprint))
         })
         .await??;
         let similar = self.similar(&ticket, fingerprint.as_ref()).await;
         let engine = self.engine.clone();
         let (ticket, result) = on_blocking_pool(move || {
-            let result = engine.triage_with(&ticket, &similar, now);
+            let result = match &text {
+                Some(text) => engine.triage_text(&ticket, text, &similar, now),
+                None => engine.triage_with(&ticket, &similar, now),
+            };
             (result.settle(ticket), result)
         })
         .await?;
@@ -227,8 +233,9 @@ impl Intake {
         let prepared = off_runtime(items, move |item: BatchItem| {
             let ticket = validate_draft(item.draft, &limits, now, &mut rand::rng());
             let prepared = ticket.map(|t| {
-                let fingerprint = fingerprint(&t.title, &t.description);
-                (t, fingerprint)
+                let text = TicketText::new(&t.title, &t.description);
+                let fingerprint = fingerprint_of(&text);
+                (t, text, fingerprint)
             });
             (prepared.map_err(ServiceError::from), item.dry_run)
         })
@@ -236,19 +243,21 @@ impl Intake {
         let lookups: Vec<Lookup<'_>> = prepared
             .iter()
             .filter_map(|(prepared, dry_run)| {
-                let (ticket, fingerprint) = prepared.as_ref().ok()?;
+                let (ticket, _, fingerprint) = prepared.as_ref().ok()?;
                 Some(Lookup { ticket, fingerprint, stored: !dry_run })
             })
             .collect();
         let mut similar = find_similar(&self.store, &self.duplicates, &lookups).await.into_iter();
         let ready: Vec<_> = prepared
             .into_iter()
-            .map(|(prepared, dry_run)| (prepared.map(|(t, f)| (t, f, similar.next().unwrap_or_default())), dry_run))
+            .map(|(prepared, dry_run)| {
+                (prepared.map(|(t, x, f)| (t, x, f, similar.next().unwrap_or_default())), dry_run)
+            })
             .collect();
         let engine = self.engine.clone();
         off_runtime(ready, move |(ready, dry_run)| {
-            let triaged = ready.map(|(ticket, fingerprint, similar)| {
-                let result = engine.triage_with(&ticket, &similar, now);
+            let triaged = ready.map(|(ticket, text, fingerprint, similar)| {
+                let result = engine.triage_text(&ticket, &text, &similar, now);
                 (result.settle(ticket), result, Some(fingerprint))
             });
             (triaged, dry_run)

@@ -1,19 +1,22 @@
 //! The triage engine the services share: the [`Triager`] in force (replaced whole when the rules
 //! are reloaded) with a cache of results keyed by a hash of everything that decides them (ticket
-//! fields, whole age in hours, similar tickets, rules and model versions).
+//! fields, whole age in hours, similar tickets, rules and model versions). What the clock decides
+//! beyond the age (when the first response is due, when the triage ran) is worked out again on a hit.
 
 use std::{sync::Arc, time::Duration};
 
 use arc_swap::ArcSwap;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use super::{
-    pipeline::Triager,
+    explain::with_due,
+    pipeline::{Decided, Triager, due_after},
     result::{SimilarTicket, TriageResult},
     rules::RuleSet,
     score::age_hours,
+    text::TicketText,
 };
 use crate::domain::Ticket;
 
@@ -26,7 +29,7 @@ pub type CacheKey = [u8; 32];
 /// Triages tickets, answering repeats from the cache. Shared through `Arc`.
 pub struct TriageEngine {
     triager: ArcSwap<Triager>,
-    cache: Option<Cache<CacheKey, Arc<TriageResult>>>,
+    cache: Option<Cache<CacheKey, Arc<Decided>>>,
 }
 
 impl TriageEngine {
@@ -39,27 +42,47 @@ impl TriageEngine {
     }
 
     /// Triages a validated ticket as of `now`; a cached result is returned with this ticket's id,
-    /// `triaged_at = now` and `from_cache = true`.
+    /// its own response due time, `triaged_at = now` and `from_cache = true`.
     pub fn triage(&self, ticket: &Ticket, now: DateTime<Utc>) -> TriageResult {
         self.triage_with(ticket, &[], now)
     }
 
     /// [`TriageEngine::triage`] knowing the earlier tickets that look like the same request.
     pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
+        self.answer(ticket, similar, now, || TicketText::new(&ticket.title, &ticket.description))
+    }
+
+    /// [`TriageEngine::triage_with`] for a ticket whose text was already read (for its fingerprint);
+    /// `text` must be the ticket's own.
+    pub fn triage_text(
+        &self,
+        ticket: &Ticket,
+        text: &TicketText,
+        similar: &[SimilarTicket],
+        now: DateTime<Utc>,
+    ) -> TriageResult {
+        self.answer(ticket, similar, now, || text)
+    }
+
+    /// The cached decision for this ticket at `now`, or a fresh triage of its text (read only then).
+    fn answer<T: std::borrow::Borrow<TicketText>>(
+        &self,
+        ticket: &Ticket,
+        similar: &[SimilarTicket],
+        now: DateTime<Utc>,
+        text: impl FnOnce() -> T,
+    ) -> TriageResult {
         let triager = self.triager.load();
         let Some(cache) = &self.cache else {
-            return triager.triage_with(ticket, similar, now);
+            return triager.decide(ticket, text().borrow(), similar, now).result;
         };
         let key = cache_key(ticket, similar, now, triager.decision_version());
         if let Some(hit) = cache.get(&key) {
-            let mut result = TriageResult::clone(&hit);
-            result.ticket_id = ticket.ticket_id.to_string();
-            result.triaged_at = now;
-            result.from_cache = true;
-            return result;
+            return answered_from(&hit, ticket, now);
         }
-        let result = triager.triage_with(ticket, similar, now);
-        cache.insert(key, Arc::new(result.clone()));
+        let decided = triager.decide(ticket, text().borrow(), similar, now);
+        let result = decided.result.clone();
+        cache.insert(key, Arc::new(decided));
         result
     }
 
@@ -81,6 +104,14 @@ impl TriageEngine {
         self.triager.load_full()
     }
 
+    /// How many results the cache holds now (0 without a cache).
+    pub fn cached_results(&self) -> u64 {
+        self.cache.as_ref().map_or(0, |cache| {
+            cache.run_pending_tasks();
+            cache.entry_count()
+        })
+    }
+
     /// Whether results are cached.
     pub fn cache_enabled(&self) -> bool {
         self.cache.is_some()
@@ -96,9 +127,23 @@ impl std::fmt::Debug for TriageEngine {
     }
 }
 
+/// A cached decision as the answer for `ticket` at `now`: its id, the response due time from its own
+/// creation (and the explanation's sentence saying it), `triaged_at` and `from_cache`.
+fn answered_from(hit: &Decided, ticket: &Ticket, now: DateTime<Utc>) -> TriageResult {
+    let mut result = hit.result.clone();
+    result.ticket_id = ticket.ticket_id.to_string();
+    result.sla_due_at = due_after(ticket.created_at, hit.sla_hours);
+    if result.sla_due_at != hit.result.sla_due_at {
+        result.explanation = with_due(&hit.result.explanation, result.sla_due_at);
+    }
+    result.triaged_at = now;
+    result.from_cache = true;
+    result
+}
+
 /// The key of a ticket's result at `now` with these similar tickets under `version` (rules and
-/// models): every field that can change the result (the id does not, the clock only through the
-/// whole age in hours).
+/// models): every field that can change the result (the id does not, nor the creation time but
+/// through the whole age in hours at `now`).
 pub fn cache_key(ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>, version: &str) -> CacheKey {
     let mut hash = Sha256::new();
     let mut part = |bytes: &[u8]| {
@@ -113,7 +158,6 @@ pub fn cache_key(ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>,
     part(ticket.priority.as_str().as_bytes());
     part(&[u8::from(ticket.priority_given)]);
     part(ticket.status.as_str().as_bytes());
-    part(ticket.created_at.to_rfc3339_opts(SecondsFormat::Nanos, true).as_bytes());
     part(&age_hours(ticket.created_at, now).to_be_bytes());
     part(&(ticket.tags.len() as u64).to_be_bytes());
     for tag in &ticket.tags {
@@ -133,92 +177,4 @@ pub fn cache_key(ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>,
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::Duration as Hours;
-
-    use super::*;
-    use crate::testing::{now, ticket};
-    use crate::triage::{RuleSet, TriageSettings};
-
-    fn engine(enabled: bool) -> TriageEngine {
-        let triager = Triager::new(TriageSettings::default(), Arc::new(RuleSet::builtin()));
-        TriageEngine::new(triager, enabled, Duration::from_secs(3600))
-    }
-
-    #[test]
-    fn the_engine_is_shareable_between_threads() {
-        fn shareable<T: Send + Sync>() {}
-        shareable::<TriageEngine>();
-        shareable::<Arc<TriageEngine>>();
-    }
-
-    #[test]
-    fn a_repeat_is_served_from_the_cache_with_the_new_id() {
-        let engine = engine(true);
-        let first = ticket("Refund please", "I was charged twice on my invoice.");
-        let fresh = engine.triage(&first, now());
-        assert!(!fresh.from_cache);
-        let mut second = first.clone();
-        second.ticket_id = "TKT-20261127-BBBBBBBB".parse().expect("valid id");
-        let later = now() + Hours::minutes(20);
-        let hit = engine.triage(&second, later);
-        assert!(hit.from_cache);
-        assert_eq!(hit.ticket_id, "TKT-20261127-BBBBBBBB");
-        assert_eq!(hit.triaged_at, later);
-        assert_eq!(
-            (hit.queue.as_str(), hit.score, hit.explanation.as_str()),
-            (fresh.queue.as_str(), fresh.score, fresh.explanation.as_str())
-        );
-    }
-
-    #[test]
-    fn a_change_that_matters_misses() {
-        let engine = engine(true);
-        let t = ticket("Refund please", "I was charged twice on my invoice.");
-        engine.triage(&t, now());
-        assert!(!engine.triage(&t, now() + Hours::hours(1)).from_cache, "a new whole hour of age");
-        let mut tiered = t.clone();
-        tiered.metadata.insert("tier".into(), "gold".into());
-        assert!(!engine.triage(&tiered, now()).from_cache);
-        let mut retitled = t.clone();
-        retitled.title.push('!');
-        assert!(!engine.triage(&retitled, now()).from_cache);
-    }
-
-    #[test]
-    fn a_different_rules_version_misses() {
-        let t = ticket("Refund please", "I was charged twice on my invoice.");
-        assert_eq!(
-            cache_key(&t, &[], now(), "default@aaaaaaaaaaaa"),
-            cache_key(&t, &[], now() + Hours::minutes(59), "default@aaaaaaaaaaaa")
-        );
-        assert_ne!(
-            cache_key(&t, &[], now(), "default@aaaaaaaaaaaa"),
-            cache_key(&t, &[], now(), "default@bbbbbbbbbbbb")
-        );
-        let other_rules =
-            RuleSet::parse("name: other\ndefault_queue: elsewhere\nrules: []\n", crate::triage::RulesFormat::Yaml)
-                .expect("valid");
-        let a = engine(true);
-        let b = TriageEngine::new(
-            Triager::new(TriageSettings::default(), Arc::new(other_rules)),
-            true,
-            Duration::from_secs(3600),
-        );
-        assert_ne!(a.rules_version(), b.rules_version());
-        assert_eq!(a.triage(&t, now()).queue, "billing");
-        let other = b.triage(&t, now());
-        assert!(!other.from_cache);
-        assert_eq!(other.queue, "elsewhere");
-    }
-
-    #[test]
-    fn a_disabled_cache_always_triages() {
-        let engine = engine(false);
-        let t = ticket("Refund please", "I was charged twice on my invoice.");
-        engine.triage(&t, now());
-        assert!(!engine.triage(&t, now()).from_cache);
-        assert!(!engine.cache_enabled());
-        assert!(!TriageEngine::new(Triager::clone(&engine.triager()), true, Duration::ZERO).cache_enabled());
-    }
-}
+mod tests;

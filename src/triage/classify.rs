@@ -2,15 +2,16 @@
 //! requester's when given (with any confident disagreement noted), else the prediction.
 
 use super::{
+    lexicon::{LexiconHits, scan},
     predict::ModelUse,
     result::{CategorySource, Classification, Predictor},
-    text::{count_phrase, tokens},
+    text::TicketText,
 };
 use crate::domain::Category;
 
 /// Keywords per category with their weights; a word ending with `*` is a prefix. Categories are
 /// listed in tie-break order: on equal scores the earlier one wins.
-const LEXICON: &[(Category, &[(&str, f64)])] = &[
+pub(super) const LEXICON: &[(Category, &[(&str, f64)])] = &[
     (
         Category::Security,
         &[
@@ -171,8 +172,6 @@ const TITLE_WEIGHT: f64 = 2.0;
 const PRIOR: f64 = 1.0;
 /// Prediction confidence from which a differing requester category counts as a disagreement.
 pub const DISAGREEMENT_CONFIDENCE: f64 = 0.6;
-/// Keyword hits counted per keyword and field, so a repeated word cannot drown out the rest.
-const MAX_HITS: usize = 3;
 
 /// What the text suggests: a category and the confidence in it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -185,16 +184,21 @@ pub struct Prediction {
 
 /// Predicts the category of a ticket from its title and description.
 pub fn predict(title: &str, description: &str) -> Prediction {
-    let (title, description) = (tokens(title), tokens(description));
+    predict_from(&scan(&TicketText::new(title, description)))
+}
+
+/// Predicts the category from the lexicon hits in a ticket's text. Keyword hits are counted per
+/// keyword and field, at most [`MAX_FIELD_HITS`](super::lexicon::MAX_FIELD_HITS) each, so a repeated
+/// word cannot drown out the rest.
+pub fn predict_from(hits: &LexiconHits) -> Prediction {
+    let mut counts = hits.keywords.iter();
     let scores: Vec<(Category, f64)> = LEXICON
         .iter()
         .map(|(category, keywords)| {
             let score = keywords
                 .iter()
-                .map(|(keyword, weight)| {
-                    let hits = |words: &[String]| count_phrase(words, keyword).min(MAX_HITS) as f64;
-                    weight * (TITLE_WEIGHT * hits(&title) + hits(&description))
-                })
+                .zip(counts.by_ref())
+                .map(|((_, weight), &[title, description])| weight * (TITLE_WEIGHT * title as f64 + description as f64))
                 .sum::<f64>();
             (*category, score)
         })
@@ -209,21 +213,30 @@ pub fn predict(title: &str, description: &str) -> Prediction {
 }
 
 /// The category decision for a ticket whose requester gave `given` (or nothing). A category model,
-/// when given with the text it reads ([`model_text`]) and confident (its label a category name), makes
-/// the prediction; the lexicon otherwise.
+/// when given with the text it reads (title, a new line, description) and confident (its label a
+/// category name), makes the prediction; the lexicon otherwise.
 pub fn classify(
     title: &str,
     description: &str,
     given: Option<Category>,
     model: Option<(&ModelUse, &str)>,
 ) -> Classification {
-    let learned = model
-        .and_then(|(m, text)| m.predict(text))
-        .filter(|(_, _, confident)| *confident)
-        .and_then(|(label, confidence, _)| label.parse::<Category>().ok().map(|category| (category, confidence)));
+    let hits = scan(&TicketText::new(title, description));
+    decide(&hits, given, model.and_then(|(m, text)| learned(m, text)))
+}
+
+/// What a category model confidently predicts for `text` (its label a category name), if anything.
+pub fn learned(model: &ModelUse, text: &str) -> Option<Prediction> {
+    model.predict(text).filter(|(_, _, confident)| *confident).and_then(|(label, confidence, _)| {
+        label.parse::<Category>().ok().map(|category| Prediction { category, confidence })
+    })
+}
+
+/// The category decision from a model's confident prediction, or else from the lexicon hits.
+pub fn decide(hits: &LexiconHits, given: Option<Category>, learned: Option<Prediction>) -> Classification {
     let (prediction, predicted_by) = match learned {
-        Some((category, confidence)) => (Prediction { category, confidence }, Predictor::Model),
-        None => (predict(title, description), Predictor::Lexicon),
+        Some(prediction) => (prediction, Predictor::Model),
+        None => (predict_from(hits), Predictor::Lexicon),
     };
     let (category, source, confidence) = match given {
         Some(given) => (given, CategorySource::Requester, 1.0),
@@ -241,11 +254,6 @@ pub fn classify(
         disagreement: given
             .is_some_and(|g| g != prediction.category && prediction.confidence >= DISAGREEMENT_CONFIDENCE),
     }
-}
-
-/// The text a learned model reads: title, a new line, description.
-pub fn model_text(title: &str, description: &str) -> String {
-    format!("{title}\n{description}")
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The triage decision in a few sentences: category, score, priority, queue, escalation, SLA.
 
+use std::fmt::{self, Write as _};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
@@ -49,69 +51,97 @@ fn shown(x: f64) -> f64 {
     if rounded == 0.0 { 0.0 } else { rounded }
 }
 
-/// The decision in words.
+/// Starts the explanation's last sentence, the one the clock decides.
+const DUE: &str = " First response due ";
+
+/// The decision in words, written into one buffer.
 pub fn explain(d: &Decision<'_>) -> String {
+    let mut out = String::with_capacity(320);
+    // Writing into a String cannot fail.
+    let _ = write_decision(&mut out, d);
+    push_due(&mut out, d.sla_due_at);
+    out
+}
+
+/// The same explanation with its last sentence saying `sla_due_at` (a cached decision for a ticket
+/// created at another time).
+pub fn with_due(explanation: &str, sla_due_at: DateTime<Utc>) -> String {
+    let head = explanation.rfind(DUE).unwrap_or(explanation.len());
+    let mut out = String::with_capacity(head + DUE.len() + 21);
+    out.push_str(&explanation[..head]);
+    push_due(&mut out, sla_due_at);
+    out
+}
+
+/// Appends the sentence that says when the first response is due.
+fn push_due(out: &mut String, sla_due_at: DateTime<Utc>) {
+    out.push_str(DUE);
+    let _ = write!(out, "{}.", sla_due_at.to_rfc3339_opts(SecondsFormat::Secs, true));
+}
+
+/// Every sentence but the last.
+fn write_decision(out: &mut String, d: &Decision<'_>) -> fmt::Result {
     let c = d.classification;
-    let mut out = match c.source {
-        CategorySource::Requester => format!("Category {} (given by the requester).", c.category),
-        CategorySource::Predicted => format!("Category {} (predicted, {:.2}).", c.category, c.confidence),
-        CategorySource::Model => format!("Category {} (predicted by the model, {:.2}).", c.category, c.confidence),
+    match c.source {
+        CategorySource::Requester => write!(out, "Category {} (given by the requester).", c.category)?,
+        CategorySource::Predicted => write!(out, "Category {} (predicted, {:.2}).", c.category, c.confidence)?,
+        CategorySource::Model => write!(out, "Category {} (predicted by the model, {:.2}).", c.category, c.confidence)?,
         CategorySource::Fallback => {
-            format!("Category {} (fallback: nothing in the text pointed elsewhere).", c.category)
+            write!(out, "Category {} (fallback: nothing in the text pointed elsewhere).", c.category)?
         }
-    };
-    if c.disagreement {
-        out.push_str(&format!(" The text suggests {} instead ({:.2}).", c.predicted_category, c.predicted_confidence));
     }
-    let parts: Vec<String> =
-        d.components.iter().map(|p| format!("{} {:.2}", p.name.replace('_', " "), shown(p.contribution))).collect();
-    out.push_str(&format!(" Score {:.2}: {}.", d.score, parts.join(", ")));
+    if c.disagreement {
+        write!(out, " The text suggests {} instead ({:.2}).", c.predicted_category, c.predicted_confidence)?;
+    }
+    write!(out, " Score {:.2}: ", d.score)?;
+    for (i, p) in d.components.iter().enumerate() {
+        out.push_str(if i == 0 { "" } else { ", " });
+        out.extend(p.name.chars().map(|c| if c == '_' { ' ' } else { c }));
+        write!(out, " {:.2}", shown(p.contribution))?;
+    }
+    out.push('.');
     if d.banded > d.declared {
         let band = if d.banded == Priority::Critical { d.bands.critical } else { d.bands.high };
-        out.push_str(&format!(" Priority raised from {} to {} (score >= {band:.2}).", d.declared, d.banded));
+        write!(out, " Priority raised from {} to {} (score >= {band:.2}).", d.declared, d.banded)?;
     } else if d.priority_given {
-        out.push_str(&format!(" Priority {} as declared.", d.declared));
+        write!(out, " Priority {} as declared.", d.declared)?;
     } else {
-        out.push_str(&format!(" Priority {} (the default).", d.declared));
+        write!(out, " Priority {} (the default).", d.declared)?;
     }
     if let Some((priority, rule)) = &d.routing.set_priority {
-        out.push_str(&format!(" Priority set to {priority} by rule {rule:?}."));
+        write!(out, " Priority set to {priority} by rule {rule:?}.")?;
     }
+    let queue = &d.routing.queue;
     match (d.queue_source, d.queue_prediction) {
-        (QueueSource::Rule, _) => {
-            out.push_str(&format!(" Routed to {} by rule {:?}.", d.routing.queue, d.routing.matched_rule))
-        }
-        (QueueSource::Model, Some(p)) => {
-            out.push_str(&format!(" Routed to {} by the queue model ({:.2}).", d.routing.queue, p.confidence))
-        }
-        (_, Some(p)) => out.push_str(&format!(
-            " Routed to {} (the default queue; the queue model's {} at {:.2} is below its threshold).",
-            d.routing.queue, p.queue, p.confidence
-        )),
-        (_, None) => out.push_str(&format!(" Routed to {} (the default queue).", d.routing.queue)),
+        (QueueSource::Rule, _) => write!(out, " Routed to {queue} by rule {:?}.", d.routing.matched_rule)?,
+        (QueueSource::Model, Some(p)) => write!(out, " Routed to {queue} by the queue model ({:.2}).", p.confidence)?,
+        (_, Some(p)) => write!(
+            out,
+            " Routed to {queue} (the default queue; the queue model's {} at {:.2} is below its threshold).",
+            p.queue, p.confidence
+        )?,
+        (_, None) => write!(out, " Routed to {queue} (the default queue).")?,
     }
     if let Some((hours, rule)) = &d.routing.sla_hours {
-        out.push_str(&format!(" Response target {hours} h set by rule {rule:?}."));
+        write!(out, " Response target {hours} h set by rule {rule:?}.")?;
     }
     if let Some(first) = d.similar.first() {
-        let ids: Vec<&str> = d.similar.iter().map(|s| s.ticket_id.as_str()).collect();
-        out.push_str(&format!(
-            " Looks like {} earlier ticket(s): {} (similarity up to {:.2}).",
-            d.similar.len(),
-            ids.join(", "),
-            first.similarity
-        ));
+        write!(out, " Looks like {} earlier ticket(s): ", d.similar.len())?;
+        for (i, s) in d.similar.iter().enumerate() {
+            out.push_str(if i == 0 { "" } else { ", " });
+            out.push_str(&s.ticket_id);
+        }
+        write!(out, " (similarity up to {:.2}).", first.similarity)?;
     }
     if !d.routing.tags.is_empty() {
-        out.push_str(&format!(" Tagged {}.", d.routing.tags.join(", ")));
+        write!(out, " Tagged {}.", d.routing.tags.join(", "))?;
     }
     match d.escalation.level {
         EscalationLevel::None => out.push_str(" Not escalated."),
-        EscalationLevel::Supervisor => out.push_str(&format!(" Escalated to a supervisor: {}.", d.escalation.reason)),
-        EscalationLevel::OnCall => out.push_str(&format!(" Escalated to on-call: {}.", d.escalation.reason)),
+        EscalationLevel::Supervisor => write!(out, " Escalated to a supervisor: {}.", d.escalation.reason)?,
+        EscalationLevel::OnCall => write!(out, " Escalated to on-call: {}.", d.escalation.reason)?,
     }
-    out.push_str(&format!(" First response due {}.", d.sla_due_at.to_rfc3339_opts(SecondsFormat::Secs, true)));
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -167,6 +197,16 @@ mod tests {
              Score 0.81: priority 0.20, category risk 0.09. Priority raised from MEDIUM to CRITICAL (score >= 0.80). \
              Routed to incident-response by rule \"outages\". Tagged outage. Escalated to on-call: critical priority. \
              First response due 2026-11-27T12:00:00Z."
+        );
+    }
+
+    #[test]
+    fn only_the_due_sentence_changes_with_the_time() {
+        let text = "Category GENERAL (given by the requester). Routed to q. First response due 2026-11-27T12:00:00Z.";
+        let later = now() + chrono::Duration::hours(3);
+        assert_eq!(
+            with_due(text, later),
+            "Category GENERAL (given by the requester). Routed to q. First response due 2026-11-27T15:00:00Z."
         );
     }
 

@@ -6,16 +6,17 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{
-    classify::classify,
-    classify::model_text,
+    classify::{decide, learned},
     escalate::{self, EscalationInput},
     explain::{Decision, explain},
+    lexicon::scan,
     predict::Models,
     result::{QueuePrediction, QueueSource, SimilarTicket, TriageResult},
-    rules::{DEFAULT_RULE, Facts, RuleSet},
+    rules::{DEFAULT_RULE, Facts, Field, RuleSet},
     score::{age_hours, banded_priority, score},
     settings::{SlaHours, TriageSettings},
     signals,
+    text::TicketText,
 };
 use crate::domain::{Priority, Status, Ticket};
 
@@ -26,6 +27,7 @@ pub struct Triager {
     rules: Arc<RuleSet>,
     models: Models,
     version: String,
+    detect_language: bool,
 }
 
 impl Triager {
@@ -40,7 +42,8 @@ impl Triager {
             m if m.is_empty() => rules.version().to_owned(),
             m => format!("{};{m}", rules.version()),
         };
-        Triager { settings, rules, models, version }
+        let detect_language = settings.detect_language || rules.tests_field(&Field::Language);
+        Triager { settings, rules, models, version, detect_language }
     }
 
     /// The same settings and models with other rules (a reload).
@@ -52,6 +55,12 @@ impl Triager {
     /// use. Cache keys include it.
     pub fn decision_version(&self) -> &str {
         &self.version
+    }
+
+    /// Whether the language of every ticket is detected: when the settings ask for it or a rule tests
+    /// `signals.language`. Otherwise `signals.language` is `und`.
+    pub fn detects_language(&self) -> bool {
+        self.detect_language
     }
 
     /// The learned models in use.
@@ -88,18 +97,20 @@ impl Triager {
     /// Triages a validated ticket as of `now`, knowing the earlier tickets that look like the same
     /// request (most similar first); rules can test them and the result lists them.
     pub fn triage_with(&self, ticket: &Ticket, similar: &[SimilarTicket], now: DateTime<Utc>) -> TriageResult {
+        self.decide(ticket, &TicketText::new(&ticket.title, &ticket.description), similar, now).result
+    }
+
+    /// The triage of a ticket whose text was already read (`text` must be the ticket's own title and
+    /// description), with the response target it was given: what a cached decision needs to be due
+    /// at the right time for a ticket created at another.
+    pub fn decide(&self, ticket: &Ticket, text: &TicketText, similar: &[SimilarTicket], now: DateTime<Utc>) -> Decided {
         let settings = &self.settings;
-        let signals = signals::read(&ticket.title, &ticket.description);
-        // The text the learned models read, built once for both.
-        let text = if self.models.category.is_some() || self.models.queue.is_some() {
-            model_text(&ticket.title, &ticket.description)
-        } else {
-            String::new()
-        };
-        let category_model = self.models.category.as_ref().map(|m| (m, text.as_str()));
-        let classification = classify(&ticket.title, &ticket.description, ticket.category, category_model);
+        let hits = scan(text);
+        let signals = signals::of(text, &hits, self.detect_language);
+        let learned = self.models.category.as_ref().and_then(|m| learned(m, text.joined()));
+        let classification = decide(&hits, ticket.category, learned);
         let queue_prediction = self.models.queue.as_ref().and_then(|m| {
-            let (queue, confidence, confident) = m.predict(&text)?;
+            let (queue, confidence, confident) = m.predict(text.joined())?;
             Some(QueuePrediction { queue, confidence, confident })
         });
         let score = score(ticket, classification.category, &signals, settings, now);
@@ -128,10 +139,11 @@ impl Triager {
             &EscalationInput { priority, status: ticket.status, age_hours, rule: routing.escalated_by.as_deref() },
             settings,
         );
-        let sla_due_at = match &routing.sla_hours {
-            Some((hours, _)) => due_after(ticket.created_at, *hours),
-            None => sla_due_at(ticket.created_at, priority, &settings.sla_hours),
+        let sla_hours = match &routing.sla_hours {
+            Some((hours, _)) => *hours,
+            None => sla_hours(priority, &settings.sla_hours),
         };
+        let sla_due_at = due_after(ticket.created_at, sla_hours);
         let explanation = explain(&Decision {
             classification: &classification,
             score: score.value,
@@ -147,7 +159,7 @@ impl Triager {
             escalation: &escalation,
             sla_due_at,
         });
-        TriageResult {
+        let result = TriageResult {
             ticket_id: ticket.ticket_id.to_string(),
             priority,
             declared_priority: Some(ticket.priority),
@@ -169,20 +181,35 @@ impl Triager {
             tags: routing.tags,
             classification,
             triaged_at: now,
-        }
+        };
+        Decided { result, sla_hours }
     }
+}
+
+/// A triage result with the response target it was given.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The result.
+    pub result: TriageResult,
+    /// Hours from creation to the first response due (`sla_due_at - created_at`).
+    pub sla_hours: f64,
 }
 
 /// When the first response is due: `created_at` plus the SLA hours of `priority` (the far future
 /// rather than an overflow).
 pub fn sla_due_at(created_at: DateTime<Utc>, priority: Priority, sla: &SlaHours) -> DateTime<Utc> {
+    due_after(created_at, sla_hours(priority, sla))
+}
+
+/// The SLA hours of `priority`.
+fn sla_hours(priority: Priority, sla: &SlaHours) -> f64 {
     let hours = match priority {
         Priority::Critical => sla.critical,
         Priority::High => sla.high,
         Priority::Medium => sla.medium,
         Priority::Low => sla.low,
     };
-    due_after(created_at, hours.get())
+    hours.get()
 }
 
 /// `created_at` plus `hours` (the far future rather than an overflow; at once for unusable hours).
@@ -194,5 +221,7 @@ pub fn due_after(created_at: DateTime<Utc>, hours: f64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+#[cfg(test)]
+mod language_tests;
 #[cfg(test)]
 mod tests;

@@ -222,6 +222,8 @@ pub struct TriageSettings {
     pub bands: PriorityBands,
     /// Response-time targets.
     pub sla_hours: SlaHours,
+    /// Detect the language of every ticket, not only when a rule tests `signals.language`.
+    pub detect_language: bool,
 }
 
 impl Default for TriageSettings {
@@ -233,6 +235,7 @@ impl Default for TriageSettings {
             weights: Weights::default(),
             bands: PriorityBands::default(),
             sla_hours: SlaHours::default(),
+            detect_language: false,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Text signals read from a ticket's title and description: urgency phrases, sentiment and language.
 
 use super::{
+    lexicon::{LexiconHits, scan},
     result::Signals,
-    text::{find_phrase, tokens, word_matches},
+    text::TicketText,
 };
 
 /// Urgency phrases: the name reported, the spellings that count as it, and its weight in [0, 1].
-const URGENCY: &[(&str, &[&str], f64)] = &[
+pub(super) const URGENCY: &[(&str, &[&str], f64)] = &[
     ("outage", &["outage*"], 0.6),
     ("down", &["down"], 0.45),
     ("not working", &["not working", "isn't working", "stopped working", "doesn't work", "does not work"], 0.35),
@@ -47,7 +48,7 @@ const URGENCY: &[(&str, &[&str], f64)] = &[
 ];
 
 /// Sentiment words and their polarity; prefixes end with `*`.
-const SENTIMENT: &[(&str, f64)] = &[
+pub(super) const SENTIMENT: &[(&str, f64)] = &[
     ("terrible", -2.0),
     ("awful", -2.0),
     ("horrible", -2.0),
@@ -105,22 +106,30 @@ const LANGUAGE_SAMPLE_CHARS: usize = 500;
 /// Least whatlang confidence for a language to be reported.
 const MIN_LANGUAGE_CONFIDENCE: f64 = 0.5;
 
-/// The signals of a ticket with this title and description.
+/// The signals of a ticket with this title and description, its language detected.
 pub fn read(title: &str, description: &str) -> Signals {
-    let text = format!("{title}\n{description}");
-    let words = tokens(&text);
-    let (urgency_phrases, urgency) = urgency(&words);
-    Signals { urgency_phrases, urgency, sentiment: sentiment(&words), language: language(&text) }
+    let text = TicketText::new(title, description);
+    of(&text, &scan(&text), true)
 }
+
+/// The signals of a ticket's text from the lexicon hits in it; the language only when `detect_language`
+/// (`und` otherwise), since detecting it costs more than everything else here together.
+pub fn of(text: &TicketText, hits: &LexiconHits, detect_language: bool) -> Signals {
+    let (urgency_phrases, urgency) = urgency(hits);
+    let language = if detect_language { language(text.joined()) } else { UNDETERMINED.to_owned() };
+    Signals { urgency_phrases, urgency, sentiment: sentiment(text, hits), language }
+}
+
+/// The language code of a text whose language is not known.
+pub const UNDETERMINED: &str = "und";
 
 /// Urgency phrases found, in the order they first appear, and the urgency they add up to:
 /// `1 - prod(1 - weight)`, which saturates below 1.
-fn urgency(words: &[String]) -> (Vec<String>, f64) {
+fn urgency(hits: &LexiconHits) -> (Vec<String>, f64) {
     let mut found: Vec<(usize, &str, f64)> = URGENCY
         .iter()
-        .filter_map(|(name, spellings, weight)| {
-            spellings.iter().filter_map(|s| find_phrase(words, s)).min().map(|at| (at, *name, *weight))
-        })
+        .zip(&hits.urgency)
+        .filter_map(|((name, _, weight), at)| at.map(|at| (at, *name, *weight)))
         .collect();
     found.sort_by_key(|(at, _, _)| *at);
     let calm: f64 = found.iter().map(|(_, _, w)| 1.0 - w).product();
@@ -130,15 +139,12 @@ fn urgency(words: &[String]) -> (Vec<String>, f64) {
 
 /// Sentiment in [-1, 1]: lexicon polarities summed (negated within three words after a negation,
 /// strengthened after an intensifier), then squashed with `s / sqrt(s^2 + 15)`.
-fn sentiment(words: &[String]) -> f64 {
+fn sentiment(text: &TicketText, hits: &LexiconHits) -> f64 {
     let mut sum = 0.0;
-    for (i, word) in words.iter().enumerate() {
-        let Some(polarity) = SENTIMENT.iter().find(|(w, _)| word_matches(w, word)).map(|(_, p)| *p) else {
-            continue;
-        };
-        let before = &words[i.saturating_sub(3)..i];
-        let negated = before.iter().any(|w| NEGATIONS.contains(&w.as_str()));
-        let intensified = i > 0 && INTENSIFIERS.contains(&words[i - 1].as_str());
+    for &(i, entry) in &hits.sentiment {
+        let polarity = SENTIMENT[entry].1;
+        let negated = (i.saturating_sub(3)..i).any(|w| NEGATIONS.contains(&text.word(w)));
+        let intensified = i > 0 && INTENSIFIERS.contains(&text.word(i - 1));
         let mut value = if intensified { polarity * 1.5 } else { polarity };
         if negated {
             value *= -0.5;
@@ -151,13 +157,14 @@ fn sentiment(words: &[String]) -> f64 {
 
 /// ISO 639-1 code of the text's language, or `und` when the text is short or the guess unsure.
 fn language(text: &str) -> String {
-    let sample: String = text.chars().take(LANGUAGE_SAMPLE_CHARS).collect();
+    let end = text.char_indices().nth(LANGUAGE_SAMPLE_CHARS).map_or(text.len(), |(at, _)| at);
+    let sample = &text[..end];
     if sample.chars().filter(|c| c.is_alphabetic()).count() < MIN_LANGUAGE_LETTERS {
-        return "und".to_owned();
+        return UNDETERMINED.to_owned();
     }
-    match whatlang::detect(&sample) {
+    match whatlang::detect(sample) {
         Some(info) if info.confidence() >= MIN_LANGUAGE_CONFIDENCE => iso639_1(info.lang()).to_owned(),
-        _ => "und".to_owned(),
+        _ => UNDETERMINED.to_owned(),
     }
 }
 
@@ -175,7 +182,7 @@ fn iso639_1(lang: whatlang::Lang) -> &'static str {
         .split(' ')
         .filter_map(|pair| pair.split_once(':'))
         .find(|(code, _)| *code == three)
-        .map_or("und", |(_, two)| two)
+        .map_or(UNDETERMINED, |(_, two)| two)
 }
 
 #[cfg(test)]

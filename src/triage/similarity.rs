@@ -1,7 +1,7 @@
 //! Near-duplicate text detection, without I/O: a ticket's text becomes a MinHash signature of its
 //! word pairs, and locality-sensitive band keys that let the store find similar tickets by index.
 //!
-//! - Text: title and description, lower-case words (see `text::tokens`), common stop words dropped.
+//! - Text: title and description, lower-case words (see [`TicketText`]), common stop words dropped.
 //! - Shingles: every run of [`SHINGLE_WORDS`] consecutive words (single words for shorter texts).
 //!   Pairs keep word order but forgive edits: one changed word removes two shingles, not three.
 //! - Signature: [`SIGNATURE_LEN`] slots, each the minimum of one hash function over the shingles.
@@ -18,7 +18,7 @@
 //! fingerprints stored by one process or version compare with those of another. Changing any
 //! constant here changes every key, so stored fingerprints would have to be rebuilt.
 
-use super::text::tokens;
+use super::text::TicketText;
 
 /// Slots in a signature.
 pub const SIGNATURE_LEN: usize = 128;
@@ -58,7 +58,12 @@ impl Fingerprint {
 
 /// The fingerprint of a ticket's title and description.
 pub fn fingerprint(title: &str, description: &str) -> Fingerprint {
-    let shingles = shingles(&words(title, description));
+    fingerprint_of(&TicketText::new(title, description))
+}
+
+/// The fingerprint of a ticket's text, read once for the triage too.
+pub fn fingerprint_of(text: &TicketText) -> Fingerprint {
+    let shingles = shingles(&meaningful(text));
     if shingles.is_empty() {
         return Fingerprint::default();
     }
@@ -102,18 +107,21 @@ pub fn signature_from_bytes(bytes: &[u8]) -> Option<Vec<u32>> {
 }
 
 /// The words of the title and description that say something: lower-case, stop words dropped.
+fn meaningful(text: &TicketText) -> Vec<&str> {
+    text.words().filter(|w| STOP_WORDS.binary_search(w).is_err()).collect()
+}
+
+/// [`meaningful`] of a title and description, owned.
+#[cfg(test)]
 fn words(title: &str, description: &str) -> Vec<String> {
-    let mut words = tokens(title);
-    words.extend(tokens(description));
-    words.retain(|w| STOP_WORDS.binary_search(&w.as_str()).is_err());
-    words
+    meaningful(&TicketText::new(title, description)).into_iter().map(str::to_owned).collect()
 }
 
 /// Hashes of the distinct shingles: runs of [`SHINGLE_WORDS`] words, or single words when the text
 /// is shorter than one run.
-fn shingles(words: &[String]) -> Vec<u64> {
+fn shingles<W: AsRef<str>>(words: &[W]) -> Vec<u64> {
     let size = if words.len() < SHINGLE_WORDS { 1 } else { SHINGLE_WORDS };
-    let mut hashes: Vec<u64> = words.windows(size).map(|run| fnv1a(run.iter().map(String::as_str))).collect();
+    let mut hashes: Vec<u64> = words.windows(size).map(|run| fnv1a(run.iter().map(AsRef::as_ref))).collect();
     hashes.sort_unstable();
     hashes.dedup();
     hashes

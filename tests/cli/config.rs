@@ -24,6 +24,7 @@ fn sample(key: &str) -> (&'static str, Value) {
         "escalation_sweep.interval_secs" => ("30", json!(30)),
         "cache_enabled" => ("false", json!(false)),
         "cache_ttl" => ("60", json!(60)),
+        "detect_language" => ("true", json!(true)),
         "escalation_threshold_hours" => ("12.5", json!(12.5)),
         "auto_escalate_critical" => ("false", json!(false)),
         "max_ticket_title_length" => ("80", json!(80)),

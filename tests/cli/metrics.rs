@@ -58,7 +58,8 @@ const STREAM: &str = "helpdesk.v1.BatchTriageService/StreamTriage";
 #[tokio::test]
 async fn the_metrics_endpoint_counts_calls_decisions_and_the_database() {
     let metrics_addr = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
-    let mut app = spawn_with(Settings { metrics_addr, ..settings() }, None).await;
+    // The cache is off by default; on here so its hits and misses are counted.
+    let mut app = spawn_with(Settings { metrics_addr, cache_enabled: true, ..settings() }, None).await;
     let addr = app.metrics.expect("the metrics endpoint listens");
 
     // A critical ticket, stored: escalated at once to on-call.

@@ -3,7 +3,10 @@
 
 use serde_json::Value;
 
-use super::{field::Facts, operator::Test};
+use super::{
+    field::{Facts, Field},
+    operator::Test,
+};
 
 /// Deepest nesting of `all` / `any` / `not` groups accepted.
 const MAX_DEPTH: usize = 32;
@@ -48,6 +51,15 @@ impl Condition {
             Condition::Any(inner) => inner.iter().any(|c| c.holds(facts)),
             Condition::Not(inner) => !inner.holds(facts),
             Condition::Test(test) => test.holds(facts),
+        }
+    }
+
+    /// Whether some test in the condition reads `field`.
+    pub fn tests(&self, field: &Field) -> bool {
+        match self {
+            Condition::All(inner) | Condition::Any(inner) => inner.iter().any(|c| c.tests(field)),
+            Condition::Not(inner) => inner.tests(field),
+            Condition::Test(test) => test.field == *field,
         }
     }
 }

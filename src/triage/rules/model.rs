@@ -3,7 +3,7 @@
 
 use std::{fmt, path::PathBuf, str::FromStr};
 
-use super::condition::Condition;
+use super::{condition::Condition, field::Field};
 use crate::domain::Priority;
 
 /// A loaded, checked rule set: rules in evaluation order (ascending priority).
@@ -35,6 +35,11 @@ impl RuleSet {
     /// The rules in evaluation order, disabled ones included.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Whether an enabled rule tests `field` (the pipeline skips what no rule reads).
+    pub fn tests_field(&self, field: &Field) -> bool {
+        self.rules.iter().any(|rule| rule.enabled && rule.when.tests(field))
     }
 
     /// `<name>@<first 12 hex digits of the SHA-256 of the file's canonical content>`; comments,
