@@ -14,8 +14,22 @@ use helpdesk_ai::{
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Threads of the blocking pool at most (tokio's default is 512). Triage, rules trials, chain checks
+/// and file reads run there; they are CPU-bound, so more threads than this only add memory (each
+/// keeps its own stack and allocator heap: hundreds of them held over 600 MiB under load) and wait.
+const BLOCKING_THREADS: usize = 16;
+
+fn main() -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(BLOCKING_THREADS).build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("helpdesk: cannot start the runtime: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     // One crypto provider for the whole process (ring), chosen before any TLS is set up.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = Cli::parse();

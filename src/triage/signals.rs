@@ -116,8 +116,36 @@ pub fn read(title: &str, description: &str) -> Signals {
 /// (`und` otherwise), since detecting it costs more than everything else here together.
 pub fn of(text: &TicketText, hits: &LexiconHits, detect_language: bool) -> Signals {
     let (urgency_phrases, urgency) = urgency(hits);
-    let language = if detect_language { language(text.joined()) } else { UNDETERMINED.to_owned() };
+    let language = match detect_language {
+        true if plainly_english(text) => "en".to_owned(),
+        true => language(text.joined()),
+        false => UNDETERMINED.to_owned(),
+    };
     Signals { urgency_phrases, urgency, sentiment: sentiment(text, hits), language }
+}
+
+/// Words common in English prose and rare in the other languages written in Latin letters.
+const ENGLISH_MARKERS: &[&str] = &[
+    "and", "are", "been", "can", "could", "from", "have", "is", "it", "my", "not", "of", "our", "please", "that",
+    "the", "this", "to", "was", "we", "what", "when", "which", "with", "would", "you", "your",
+];
+/// Share of a text's words that must be [`ENGLISH_MARKERS`] for [`plainly_english`].
+const ENGLISH_MARKER_SHARE: f64 = 0.2;
+
+/// Whether a text is English without asking whatlang (which costs about ten times the rest of a
+/// triage): only ASCII, long enough for a guess, and at least a fifth of its words (and three or more)
+/// English function words. Any other text goes to whatlang.
+fn plainly_english(text: &TicketText) -> bool {
+    let joined = text.joined();
+    if !joined.is_ascii() || joined.bytes().filter(u8::is_ascii_alphabetic).count() < MIN_LANGUAGE_LETTERS {
+        return false;
+    }
+    let (mut words, mut markers) = (0usize, 0usize);
+    for word in text.words() {
+        words += 1;
+        markers += usize::from(ENGLISH_MARKERS.binary_search(&word).is_ok());
+    }
+    markers >= 3 && markers as f64 >= ENGLISH_MARKER_SHARE * words as f64
 }
 
 /// The language code of a text whose language is not known.
@@ -234,6 +262,18 @@ mod tests {
         assert!(s.sentiment < 0.0, "{}", s.sentiment);
         let s = read("No problem", "");
         assert!(s.sentiment > 0.0, "{}", s.sentiment);
+    }
+
+    #[test]
+    fn plain_english_is_told_without_whatlang_and_the_rest_is_asked() {
+        let text = |t: &str, d: &str| TicketText::new(t, d);
+        assert!(plainly_english(&text("Cannot open the billing page", "When I open it the browser shows an error.")));
+        assert!(!plainly_english(&text("Rechnung falsch", "Die letzte Rechnung ist falsch, bitte korrigieren.")));
+        assert!(!plainly_english(&text("Facture", "Bonjour, la dernière facture de ce mois est incorrecte.")));
+        assert!(!plainly_english(&text("The café is closed", "and the coffee machine is broken too.")), "not ASCII");
+        assert!(!plainly_english(&text("the to", "of")), "too short");
+        let sorted = ENGLISH_MARKERS.windows(2).all(|w| w[0] < w[1]);
+        assert!(sorted, "ENGLISH_MARKERS is searched by bisection");
     }
 
     #[test]
