@@ -27,6 +27,13 @@ struct Job {
     answer: oneshot::Sender<Result<Outcomes, StoreError>>,
 }
 
+impl Job {
+    /// The job's items as the writer takes them.
+    fn pending(&self) -> impl Iterator<Item = Pending<'_>> {
+        self.items.iter().map(|(new, request)| (new, request.as_deref()))
+    }
+}
+
 /// The handle callers submit to. Cheap to clone; the writer ends when the last handle is dropped.
 #[derive(Clone)]
 pub(super) struct GroupCommit {
@@ -78,8 +85,7 @@ async fn run(store: Store, mut queue: mpsc::Receiver<Job>) {
 /// Writes the jobs of one group in one transaction; should it fail, each job in its own.
 async fn write_group(store: &Store, group: Vec<Job>, items: usize) {
     if group.len() > 1 {
-        let pending: Vec<Pending<'_>> =
-            group.iter().flat_map(|job| job.items.iter().map(|(new, request)| (new, request.as_deref()))).collect();
+        let pending: Vec<Pending<'_>> = group.iter().flat_map(Job::pending).collect();
         match write_triages(store, &pending).await {
             Ok(outcomes) => {
                 store.observer.group_written(group.len(), items);
@@ -94,7 +100,7 @@ async fn write_group(store: &Store, group: Vec<Job>, items: usize) {
         }
     }
     for job in group {
-        let pending: Vec<Pending<'_>> = job.items.iter().map(|(new, request)| (new, request.as_deref())).collect();
+        let pending: Vec<Pending<'_>> = job.pending().collect();
         let outcome = write_triages(store, &pending).await;
         if outcome.is_ok() {
             store.observer.group_written(1, job.items.len());

@@ -36,10 +36,10 @@ fn counted_values(row: &str) -> String {
 }
 
 /// Adds one to the counts of the row `row` (`NEW`).
-fn count_in(row: &str, table: &str) -> String {
+fn count_in(row: &str) -> String {
     format!(
         "INSERT INTO ticket_counts (field, value, n) SELECT column1, column2, 1 FROM (VALUES {}) AS v \
-         WHERE true ON CONFLICT (field, value) DO UPDATE SET n = {table}.n + 1",
+         WHERE true ON CONFLICT (field, value) DO UPDATE SET n = ticket_counts.n + 1",
         counted_values(row)
     )
 }
@@ -55,7 +55,7 @@ fn triggers(backend: DbBackend) -> Vec<String> {
     let changed = "status, category, priority, assigned_queue";
     match backend {
         DbBackend::Postgres => {
-            let insert = count_in("NEW", "ticket_counts");
+            let insert = count_in("NEW");
             vec![
                 format!(
                     "CREATE FUNCTION helpdesk_count_tickets() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
@@ -71,15 +71,12 @@ fn triggers(backend: DbBackend) -> Vec<String> {
             ]
         }
         _ => vec![
-            format!(
-                "CREATE TRIGGER tickets_counted_in AFTER INSERT ON tickets BEGIN {}; END",
-                count_in("NEW", "ticket_counts")
-            ),
+            format!("CREATE TRIGGER tickets_counted_in AFTER INSERT ON tickets BEGIN {}; END", count_in("NEW")),
             format!("CREATE TRIGGER tickets_counted_out AFTER DELETE ON tickets BEGIN {}; END", count_out("OLD")),
             format!(
                 "CREATE TRIGGER tickets_counted_again AFTER UPDATE OF {changed} ON tickets BEGIN {}; {}; END",
                 count_out("OLD"),
-                count_in("NEW", "ticket_counts")
+                count_in("NEW")
             ),
         ],
     }
