@@ -17,7 +17,7 @@ pub use values::{LogFormat, LogLevel, StoreType};
 
 use crate::{
     domain::{Limits, Priority},
-    store::{PoolSettings, StoreSettings},
+    store::{Durability, PoolSettings, StoreSettings},
     sweeper::SweepSettings,
     triage::settings::{DuplicateSettings, Hours, PriorityBands, ScoreWeights, SlaHours, TriageSettings, Weights},
 };
@@ -55,6 +55,9 @@ pub struct Settings {
     pub store_type: StoreType,
     /// Folder of the SQLite file.
     pub store_path: PathBuf,
+    /// What an acknowledged write of the SQLite file store survives: `power-loss` (fsync at every
+    /// commit) or `process-crash`.
+    pub durability: Durability,
     /// PostgreSQL URL.
     pub database_url: Option<String>,
     /// PostgreSQL connection pool.
@@ -133,6 +136,7 @@ impl Default for Settings {
         Settings {
             store_type: StoreType::File,
             store_path: PathBuf::from("./data"),
+            durability: Durability::PowerLoss,
             database_url: None,
             database_pool: PoolSettings::default(),
             cache_enabled: false,
@@ -194,7 +198,7 @@ impl Settings {
     pub fn store_settings(&self) -> StoreSettings {
         match self.store_type {
             StoreType::Memory => StoreSettings::Memory,
-            StoreType::File => StoreSettings::File { dir: self.store_path.clone() },
+            StoreType::File => StoreSettings::File { dir: self.store_path.clone(), durability: self.durability },
             StoreType::Postgres => {
                 StoreSettings::Postgres { url: self.database_url.clone().unwrap_or_default(), pool: self.database_pool }
             }

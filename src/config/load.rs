@@ -15,6 +15,7 @@ use super::Settings;
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("store_type", "HELPDESK_STORE_TYPE"),
     ("store_path", "HELPDESK_STORE_PATH"),
+    ("durability", "HELPDESK_DURABILITY"),
     ("database_url", "HELPDESK_DATABASE_URL"),
     ("database_pool.size", "HELPDESK_DATABASE_POOL_SIZE"),
     ("database_pool.connect_timeout_secs", "HELPDESK_DATABASE_CONNECT_TIMEOUT"),

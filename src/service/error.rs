@@ -44,6 +44,9 @@ pub enum ServiceError {
     /// The database cannot be reached.
     #[error("the ticket store is unavailable; retry later")]
     Unavailable(#[source] Box<dyn StdError + Send + Sync>),
+    /// The store cannot write or read for a storage fault it names (disk full, read-only, ...).
+    #[error("the ticket store is unavailable: {0}; retry later (with the same request_id a retry never stores twice)")]
+    StorageFault(crate::store::StorageFault, #[source] Box<dyn StdError + Send + Sync>),
     /// Anything else; the cause is for the log.
     #[error("internal error; it has been logged")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -57,7 +60,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => ServiceErrorCode::NotFound,
             ServiceError::AlreadyExists(_) => ServiceErrorCode::AlreadyExists,
             ServiceError::FailedPrecondition(_) => ServiceErrorCode::FailedPrecondition,
-            ServiceError::Unavailable(_) => ServiceErrorCode::Unavailable,
+            ServiceError::Unavailable(_) | ServiceError::StorageFault(..) => ServiceErrorCode::Unavailable,
             ServiceError::Internal(_) => ServiceErrorCode::Internal,
         }
     }
@@ -134,6 +137,7 @@ impl From<StoreError> for ServiceError {
             StoreError::FailedPrecondition(why) => ServiceError::FailedPrecondition(why),
             StoreError::Invalid(errors) => ServiceError::Invalid(errors),
             StoreError::Unavailable(_) => ServiceError::Unavailable(Box::new(err)),
+            StoreError::Fault(fault, _) => ServiceError::StorageFault(fault, Box::new(err)),
             StoreError::Internal(_) => ServiceError::Internal(Box::new(err)),
         }
     }

@@ -158,6 +158,9 @@ async fn inspect(db: &DatabaseConnection) -> Result<SnapshotReport, StoreError> 
         signer: None,
         keyring: None,
         group: None,
+        faults: super::fault::Faults::default(),
+        file: None,
+        health_db: None,
     };
     let chain = store.verify_audit().await.map_err(|e| refused(format!("its audit log cannot be read ({e})")))?;
     if !chain.valid {
@@ -183,7 +186,7 @@ mod tests {
     #[tokio::test]
     async fn a_snapshot_of_a_live_store_passes_every_check() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let settings = crate::store::StoreSettings::File { dir: dir.path().join("s") };
+        let settings = crate::store::StoreSettings::file(dir.path().join("s"));
         let store = Store::connect(&settings).await.expect("opened");
         for n in 0..3u32 {
             triaged(&store, n, i64::from(n), "network", Category::Technical).await;

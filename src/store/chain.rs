@@ -86,6 +86,11 @@ impl Store {
     /// Starts a write transaction: BEGIN IMMEDIATE on SQLite, then the chain head row is updated before
     /// anything else, which takes the write lock at once (a row lock on PostgreSQL) and serialises writers.
     pub(super) async fn begin_write(&self) -> Result<WriteTxn, StoreError> {
+        let began = self.begin_write_unnoted().await;
+        self.note_write(began)
+    }
+
+    async fn begin_write_unnoted(&self) -> Result<WriteTxn, StoreError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
@@ -106,9 +111,40 @@ impl Store {
         Ok(WriteTxn { txn, head, began_at, changed: false, appended: false, started })
     }
 
+    /// Remembers the storage fault a write failed with (health reads it); passes `outcome` on. A
+    /// failed write of a file store whose path no longer names the file it opened fails for that,
+    /// whatever the database said (a fresh connection finds no file, or a file without tables).
+    pub(super) fn note_write<T>(&self, outcome: Result<T, StoreError>) -> Result<T, StoreError> {
+        let err = match outcome {
+            Ok(done) => return Ok(done),
+            Err(err) => err,
+        };
+        let err = match self.file.as_ref().map(|file| file.check()) {
+            Some(Err(fault)) if err.fault() != Some(fault) => StoreError::Fault(fault, Box::new(err)),
+            _ => err,
+        };
+        if let Some(fault) = err.fault() {
+            self.faults.raise(fault);
+        }
+        Err(err)
+    }
+
     /// Saves the chain head and, with a signer, its signature (covering what this transaction
     /// appended and the anchor), commits, and wakes audit subscribers when entries were appended.
+    /// A commit is acknowledged only once the database file it went to is still the store's (not
+    /// deleted or replaced under the server); a successful one ends any storage fault.
     pub(super) async fn commit(&self, write: WriteTxn) -> Result<(), StoreError> {
+        let committed = self.commit_unnoted(write).await.and_then(|()| match &self.file {
+            Some(file) => file.check().map_err(StoreError::found),
+            None => Ok(()),
+        });
+        if committed.is_ok() {
+            self.faults.clear();
+        }
+        self.note_write(committed)
+    }
+
+    async fn commit_unnoted(&self, write: WriteTxn) -> Result<(), StoreError> {
         let WriteTxn { txn, head, began_at, changed, appended, started } = write;
         if changed && let Some(signer) = &self.signer {
             let signed = SignedHead {

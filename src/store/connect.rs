@@ -3,7 +3,7 @@
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect, RuntimeErr, SqlxSqliteConnector,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect, RuntimeErr, SqlxSqliteConnector,
     sqlx::{
         self, ConnectOptions as _,
         sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -14,9 +14,10 @@ use tokio::sync::watch;
 
 use super::{checkpoint, entities::audit_chain, error::StoreError, group::GroupCommit, migrations::Migrator, postgres};
 use super::{
+    fault::{Faults, FileIdentity, StorageFault},
     observe::{StoreObserver, unobserved},
     sealing::Sealing,
-    settings::StoreSettings,
+    settings::{Durability, PoolSettings, StoreSettings},
 };
 use crate::domain::{ChainSigner, Keyring};
 
@@ -48,6 +49,13 @@ pub struct Store {
     pub(super) keyring: Option<Arc<Keyring>>,
     /// The group-commit writer, when writes are grouped ([`Store::grouping_writes`]).
     pub(super) group: Option<GroupCommit>,
+    /// The storage fault writes are in, if any.
+    pub(super) faults: Faults,
+    /// The database file a file store opened, checked after every commit.
+    pub(super) file: Option<Arc<FileIdentity>>,
+    /// A connection of its own for health checks, so a busy pool never looks like a dead database
+    /// (for a store in memory, which cannot become unreachable, the connection that keeps it alive).
+    pub(super) health_db: Option<DatabaseConnection>,
 }
 
 impl std::fmt::Debug for Store {
@@ -66,13 +74,14 @@ impl Store {
     /// Opens the store the settings name (creating it when it does not exist yet), applies pending
     /// migrations and says which were applied.
     pub async fn connect_migrating(settings: &StoreSettings) -> Result<(Store, Vec<String>), StoreError> {
+        let faults = Faults::default();
         let db = match settings {
-            StoreSettings::Memory => memory_pool().await?,
-            StoreSettings::File { dir } => file_pool(dir, true).await?,
+            StoreSettings::Memory => return Store::open_memory_migrating().await,
+            StoreSettings::File { dir, durability } => file_pool(dir, true, *durability, &faults).await?,
             StoreSettings::Postgres { url, pool } => postgres::pool(url, pool).await?,
         };
-        let opened = Store::open(db).await?;
-        opened.0.checkpoint_if_file(settings);
+        let mut opened = Store::open(db, faults).await?;
+        opened.0.attach(settings).await?;
         Ok(opened)
     }
 
@@ -80,9 +89,10 @@ impl Store {
     /// database: a file store without its file, a PostgreSQL database without the helpdesk's tables.
     /// Pending migrations are applied. An in-memory store is always new.
     pub async fn open_existing(settings: &StoreSettings) -> Result<Store, StoreError> {
+        let faults = Faults::default();
         let db = match settings {
-            StoreSettings::Memory => memory_pool().await?,
-            StoreSettings::File { dir } => {
+            StoreSettings::Memory => return Store::open_memory().await,
+            StoreSettings::File { dir, durability } => {
                 let file = dir.join(SQLITE_FILE);
                 if !file.is_file() {
                     return Err(StoreError::FailedPrecondition(format!(
@@ -91,7 +101,7 @@ impl Store {
                         file.display()
                     )));
                 }
-                file_pool(dir, false).await?
+                file_pool(dir, false, *durability, &faults).await?
             }
             StoreSettings::Postgres { url, pool } => {
                 let db = postgres::pool(url, pool).await?;
@@ -106,24 +116,44 @@ impl Store {
                 db
             }
         };
-        let store = Store::open(db).await?.0;
-        store.checkpoint_if_file(settings);
+        let mut store = Store::open(db, faults).await?.0;
+        store.attach(settings).await?;
         Ok(store)
     }
 
-    /// Starts the WAL checkpointer of a file store.
-    fn checkpoint_if_file(&self, settings: &StoreSettings) {
-        if matches!(settings, StoreSettings::File { .. }) {
-            checkpoint::start(self.db.clone(), Arc::downgrade(&self.audit_committed));
+    /// What a store on disk has besides its pool: for a file, its identity (to notice it deleted or
+    /// replaced) and the WAL checkpointer; for a file or PostgreSQL, a connection for health checks.
+    async fn attach(&mut self, settings: &StoreSettings) -> Result<(), StoreError> {
+        match settings {
+            StoreSettings::Memory => {}
+            StoreSettings::File { dir, durability } => {
+                let file = dir.join(SQLITE_FILE);
+                let identity = FileIdentity::of(&file).map_err(|e| unavailable(sqlx::Error::Io(e)))?;
+                self.file = Some(Arc::new(identity));
+                checkpoint::start(self.db.clone(), Arc::downgrade(&self.audit_committed));
+                self.health_db = Some(file_health_connection(&file, *durability).await?);
+            }
+            StoreSettings::Postgres { url, pool } => {
+                let one = PoolSettings { size: 1, min_idle: 1, ..*pool };
+                self.health_db = Some(postgres::pool(url, &one).await?);
+            }
         }
+        Ok(())
     }
 
     /// A fresh, migrated store in memory (one shared connection).
     pub async fn open_memory() -> Result<Store, StoreError> {
-        Ok(Store::open(memory_pool().await?).await?.0)
+        Ok(Store::open_memory_migrating().await?.0)
     }
 
-    async fn open(db: DatabaseConnection) -> Result<(Store, Vec<String>), StoreError> {
+    async fn open_memory_migrating() -> Result<(Store, Vec<String>), StoreError> {
+        let (db, anchor) = memory_pool().await?;
+        let (mut store, applied) = Store::open(db, Faults::default()).await?;
+        store.health_db = Some(anchor);
+        Ok((store, applied))
+    }
+
+    async fn open(db: DatabaseConnection, faults: Faults) -> Result<(Store, Vec<String>), StoreError> {
         let (tx, _) = watch::channel(0);
         let store = Store {
             db,
@@ -133,6 +163,9 @@ impl Store {
             signer: None,
             keyring: None,
             group: None,
+            faults,
+            file: None,
+            health_db: None,
         };
         let applied = store.migrate().await?;
         if !applied.is_empty() {
@@ -171,13 +204,44 @@ impl Store {
 
     /// A trivial query: succeeds when the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        audit_chain::Entity::find()
-            .select_only()
-            .column(audit_chain::Column::Id)
-            .into_tuple::<i32>()
-            .one(&self.db)
-            .await?;
-        Ok(())
+        ping(&self.db).await
+    }
+
+    /// The health check: a trivial query on the store's own health connection, which request traffic
+    /// never holds, so a saturated pool is not taken for an unreachable database. A store in memory
+    /// always answers.
+    pub async fn health_ping(&self) -> Result<(), StoreError> {
+        let in_memory = self.file.is_none() && self.db.get_database_backend() == DbBackend::Sqlite;
+        match &self.health_db {
+            Some(db) if !in_memory => ping(db).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// The storage fault the store's writes are in now, and its changes from here on.
+    pub fn write_fault(&self) -> watch::Receiver<Option<StorageFault>> {
+        self.faults.subscribe()
+    }
+
+    /// Tries a write that changes nothing (the chain head rewritten as it is, committed with its
+    /// fsync, the file's identity checked) while writes are in a fault: success ends the fault.
+    /// Nothing is done when there is none.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        if self.faults.subscribe().borrow().is_none() {
+            return Ok(());
+        }
+        let write = self.begin_write().await?;
+        // A change SQLite cannot skip (it does not write a row updated to what it holds), undone in
+        // the same transaction: the page goes to the log and is synced.
+        for change in ["last_sequence + 1", "last_sequence - 1"] {
+            let probe = sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("UPDATE audit_chain SET last_sequence = {change} WHERE id = {}", audit_chain::HEAD_ID),
+            );
+            let changed = write.conn().execute_raw(probe).await.map_err(StoreError::from);
+            self.note_write(changed)?;
+        }
+        self.commit(write).await
     }
 
     /// The steps of SQLite's plan for `read` (`EXPLAIN QUERY PLAN`), for tests of index use.
@@ -195,33 +259,58 @@ impl Store {
 
     /// Closes every pooled connection (for all clones of this store).
     pub async fn close(self) -> Result<(), StoreError> {
+        if let Some(health) = &self.health_db {
+            health.close_by_ref().await.ok();
+        }
         self.db.close().await?;
         Ok(())
     }
 }
 
-/// SQLite in memory: exactly one connection that never expires, so every caller sees one database.
-async fn memory_pool() -> Result<DatabaseConnection, StoreError> {
+async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
+    audit_chain::Entity::find().select_only().column(audit_chain::Column::Id).into_tuple::<i32>().one(db).await?;
+    Ok(())
+}
+
+/// SQLite in memory: exactly one pooled connection that never expires, so every caller sees one
+/// database, and a second connection outside the pool that keeps the database alive should the
+/// pool close its connection and open another (after a failed transaction). The database is shared
+/// by those two connections only (sqlx names each `sqlite::memory:` database apart).
+async fn memory_pool() -> Result<(DatabaseConnection, DatabaseConnection), StoreError> {
     let options = SqliteConnectOptions::from_str("sqlite::memory:")
         .map_err(unavailable)?
         .foreign_keys(true)
         .disable_statement_logging();
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+    let one = || {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+    };
+    let anchor = one().connect_with(options.clone()).await.map_err(unavailable)?;
+    let pool = one()
+        .after_release(|conn, _| Box::pin(outside_transaction(conn)))
         .connect_with(options)
         .await
         .map_err(unavailable)?;
-    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+    Ok((SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), SqlxSqliteConnector::from_sqlx_sqlite_pool(anchor)))
 }
 
 /// SQLite file `<dir>/helpdesk.db` in WAL mode (created, with its folder, when `create`); every
 /// pooled connection gets the same pragmas. A folder it creates is private to the owner (0700), and
 /// so is a database file it creates (0600; SQLite gives its -wal and -shm files the same mode).
-async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, StoreError> {
+///
+/// While writes are in a storage fault, a connection handed back is closed rather than kept, and one
+/// opened before the fault ended is not lent again: SQLite opens a file it cannot write read-only and
+/// stays so, and a connection may hold a file that was replaced since.
+async fn file_pool(
+    dir: &Path,
+    create: bool,
+    durability: Durability,
+    faults: &Faults,
+) -> Result<DatabaseConnection, StoreError> {
     if create {
         let (dir, file) = (dir.to_path_buf(), dir.join(SQLITE_FILE));
         tokio::task::spawn_blocking(move || create_private(&dir, &file))
@@ -229,26 +318,77 @@ async fn file_pool(dir: &Path, create: bool) -> Result<DatabaseConnection, Store
             .map_err(|e| StoreError::internal(format!("creating the store folder failed: {e}")))?
             .map_err(|e| unavailable(sqlx::Error::Io(e)))?;
     }
-    let options = SqliteConnectOptions::new()
-        .filename(dir.join(SQLITE_FILE))
-        .create_if_missing(create)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+    // The file is made above (with its mode); a connection never creates one, so a file deleted under
+    // the server is not silently replaced by an empty database.
+    let options = file_options(&dir.join(SQLITE_FILE), durability)
         .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB))
         .pragma("wal_autocheckpoint", checkpoint::AUTOCHECKPOINT_PAGES.to_string())
         .pragma("journal_size_limit", checkpoint::JOURNAL_SIZE_LIMIT.to_string())
-        .statement_cache_capacity(STATEMENT_CACHE)
-        .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true)
-        .disable_statement_logging();
+        .statement_cache_capacity(STATEMENT_CACHE);
+    let (released, acquired) = (faults.clone(), faults.clone());
     let pool = SqlitePoolOptions::new()
         .max_connections(FILE_POOL_SIZE)
+        .min_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_release(move |conn, _| {
+            let in_fault = released.discards_connections();
+            Box::pin(async move { if in_fault { Ok(false) } else { outside_transaction(conn).await } })
+        })
+        .before_acquire(move |_, meta| {
+            let stale = acquired.opened_before_recovery(meta.age);
+            Box::pin(async move { Ok(!stale) })
+        })
+        .connect_with(options)
+        .await
+        .map_err(unavailable)?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// What every connection to the file gets: WAL, the durability's `synchronous`, the busy timeout,
+/// foreign keys.
+fn file_options(file: &Path, durability: Durability) -> SqliteConnectOptions {
+    let synchronous = match durability {
+        Durability::PowerLoss => SqliteSynchronous::Full,
+        Durability::ProcessCrash => SqliteSynchronous::Normal,
+    };
+    SqliteConnectOptions::new()
+        .filename(file)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .disable_statement_logging()
+}
+
+/// The health connection of a file store: one connection, a small page cache, never a writer.
+async fn file_health_connection(file: &Path, durability: Durability) -> Result<DatabaseConnection, StoreError> {
+    let options = file_options(file, durability).pragma("cache_size", "-256");
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
         .min_connections(1)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
         .map_err(unavailable)?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// Whether a connection handed back to the pool may be lent again: not while it is still inside a
+/// transaction. A COMMIT that failed (a full disk, say) leaves sqlx counting the transaction as
+/// open, and the next `BEGIN` on that connection would become a mere savepoint of it: writes
+/// acknowledged as committed that never reach the database. Such a connection is closed (SQLite
+/// rolls back what it holds) and the pool opens a fresh one. A rollback the dropped transaction
+/// queued runs first (the ping waits for it).
+pub(super) async fn outside_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("store: a connection left inside a failed transaction is closed, not reused");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Creates the folder `dir` (0700) and the empty database `file` (0600) where they are missing;
@@ -279,7 +419,7 @@ mod tests {
     };
 
     fn file_settings(dir: &Path) -> StoreSettings {
-        StoreSettings::File { dir: dir.join("nested") }
+        StoreSettings::file(dir.join("nested"))
     }
 
     #[tokio::test]
@@ -304,7 +444,7 @@ mod tests {
     async fn a_new_file_store_is_private_to_its_owner() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("temp dir");
-        let settings = StoreSettings::File { dir: dir.path().join("a/b") };
+        let settings = StoreSettings::file(dir.path().join("a/b"));
         let store = Store::connect(&settings).await.expect("opened");
         triaged(&store, 1, 0, "network", Category::Technical).await;
         let mode = |path: &Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;

@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
 
+use super::fault::StorageFault;
 use crate::domain::ValidationErrors;
 
 /// Why a store operation failed.
@@ -24,6 +25,10 @@ pub enum StoreError {
     /// The database cannot be reached (connection, pool timeout, I/O, lock wait timeout).
     #[error("the database is unavailable")]
     Unavailable(#[source] DbErr),
+    /// The store cannot write (disk full, read-only, its file deleted or replaced, the database gone);
+    /// the fault's words may be shown, the cause is logged.
+    #[error("{0}")]
+    Fault(StorageFault, #[source] Box<dyn StdError + Send + Sync>),
     /// Anything else: a failed query, a corrupt row. Details are logged, not shown.
     #[error("internal storage error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -43,12 +48,28 @@ impl StoreError {
 
     /// True when the database could not be reached: health checks should say NOT_SERVING.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+        matches!(self, StoreError::Unavailable(_) | StoreError::Fault(..))
+    }
+
+    /// The storage fault behind this error, if it is one.
+    pub fn fault(&self) -> Option<StorageFault> {
+        match self {
+            StoreError::Fault(fault, _) => Some(*fault),
+            _ => None,
+        }
+    }
+
+    /// A fault found by the store itself rather than reported by the database.
+    pub(super) fn found(fault: StorageFault) -> Self {
+        StoreError::Fault(fault, fault.to_string().into())
     }
 }
 
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
+        if let Some(fault) = StorageFault::of(&err) {
+            return StoreError::Fault(fault, Box::new(err));
+        }
         if is_unavailable(&err) { StoreError::Unavailable(err) } else { StoreError::Internal(Box::new(err)) }
     }
 }

@@ -86,7 +86,7 @@ async fn run(store: Store, mut queue: mpsc::Receiver<Job>) {
 async fn write_group(store: &Store, group: Vec<Job>, items: usize) {
     if group.len() > 1 {
         let pending: Vec<Pending<'_>> = group.iter().flat_map(Job::pending).collect();
-        match write_triages(store, &pending).await {
+        match store.note_write(write_triages(store, &pending).await) {
             Ok(outcomes) => {
                 store.observer.group_written(group.len(), items);
                 let mut outcomes = outcomes.into_iter();
@@ -101,7 +101,7 @@ async fn write_group(store: &Store, group: Vec<Job>, items: usize) {
     }
     for job in group {
         let pending: Vec<Pending<'_>> = job.pending().collect();
-        let outcome = write_triages(store, &pending).await;
+        let outcome = store.note_write(write_triages(store, &pending).await);
         if outcome.is_ok() {
             store.observer.group_written(1, job.items.len());
         }

@@ -18,7 +18,8 @@ use super::{error::StoreError, settings::PoolSettings};
 /// The advisory lock key migrations run under ("helpdesk" in ASCII); the same in every instance.
 const MIGRATION_LOCK_KEY: i64 = 0x6865_6c70_6465_736b;
 
-/// Opens a pool on `url` and checks that the database answers within the connect timeout.
+/// Opens a pool on `url` and checks that the database answers within the connect timeout (logged,
+/// but for the one-connection pool of health checks).
 pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, StoreError> {
     // The URL may hold a password: say what is wrong without echoing it.
     let options = PgConnectOptions::from_str(url)
@@ -31,6 +32,7 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseC
         .min_connections(settings.min_idle)
         .acquire_timeout(settings.acquire_timeout())
         .idle_timeout(settings.idle_timeout())
+        .after_release(|conn, _| Box::pin(super::connect::outside_transaction(conn)))
         .connect_with(options);
     let cannot = |why: String| {
         StoreError::Unavailable(DbErr::Conn(RuntimeErr::Internal(format!(
@@ -49,7 +51,9 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<DatabaseC
             .fetch_one(&pool)
             .await
             .map_err(unavailable)?;
-    tracing::info!(%target, pool_size = settings.size, tls, "store: connected to PostgreSQL");
+    if settings.size > 1 {
+        tracing::info!(%target, pool_size = settings.size, tls, "store: connected to PostgreSQL");
+    }
     Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 

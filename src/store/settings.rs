@@ -14,6 +14,8 @@ pub enum StoreSettings {
     File {
         /// The folder (`store_path`).
         dir: PathBuf,
+        /// What an acknowledged write survives (`durability`).
+        durability: Durability,
     },
     /// PostgreSQL.
     Postgres {
@@ -28,7 +30,7 @@ impl StoreSettings {
     /// The SQLite file of a file store.
     pub fn sqlite_file(&self) -> Option<PathBuf> {
         match self {
-            StoreSettings::File { dir } => Some(dir.join(super::connect::SQLITE_FILE)),
+            StoreSettings::File { dir, .. } => Some(dir.join(super::connect::SQLITE_FILE)),
             _ => None,
         }
     }
@@ -37,8 +39,39 @@ impl StoreSettings {
     pub fn describe(&self) -> String {
         match self {
             StoreSettings::Memory => "in memory".into(),
-            StoreSettings::File { dir } => dir.join(super::connect::SQLITE_FILE).display().to_string(),
+            StoreSettings::File { dir, .. } => dir.join(super::connect::SQLITE_FILE).display().to_string(),
             StoreSettings::Postgres { .. } => "PostgreSQL".into(),
+        }
+    }
+}
+
+impl StoreSettings {
+    /// A file store in `dir` with the default durability.
+    pub fn file(dir: impl Into<PathBuf>) -> StoreSettings {
+        StoreSettings::File { dir: dir.into(), durability: Durability::default() }
+    }
+}
+
+/// What an acknowledged write of a SQLite file store survives (config key `durability`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// A crash of the process, of the operating system, or a power loss: every commit waits for
+    /// its fsync (`synchronous=FULL`; one per group of triages).
+    #[default]
+    PowerLoss,
+    /// A crash of the process only: a commit is in the operating system's hands, not yet on disk
+    /// (`synchronous=NORMAL` in WAL mode); an OS crash or power loss may roll back acknowledged
+    /// writes.
+    ProcessCrash,
+}
+
+impl Durability {
+    /// The value's name in settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::PowerLoss => "power-loss",
+            Durability::ProcessCrash => "process-crash",
         }
     }
 }

@@ -8,6 +8,7 @@ mod support;
 mod backup;
 mod commands;
 mod config;
+mod faults;
 mod logs;
 mod metrics;
 mod operations;

@@ -199,3 +199,85 @@ async fn a_url_that_requires_tls_gets_an_encrypted_connection() {
     assert!(connected.as_deref().is_some_and(|l| l.contains("tls=true")), "{:?}", server.startup);
     assert_eq!(server.terminate().0, 0);
 }
+
+/// Stored triages through `client`, each with its own request id: the acknowledged ids, and how many
+/// were refused (UNAVAILABLE; any other failure fails the test).
+async fn store_each(client: &mut helpdesk_client::HelpdeskClient, from: usize, count: usize) -> (Vec<String>, usize) {
+    let (mut acknowledged, mut refused) = (Vec::new(), 0);
+    for n in from..from + count {
+        let options = helpdesk_client::TriageOptions { request_id: Some(format!("lost-{n}")), ..Default::default() };
+        match client
+            .triage(ticket(&format!("Lost connection {n}"), "The VPN is down for the whole office"), options)
+            .await
+        {
+            Ok(answer) => acknowledged.push(answer.ticket.expect("stored").ticket_id),
+            Err(e) => {
+                assert_eq!(e.code(), tonic::Code::Unavailable, "{e}");
+                refused += 1;
+            }
+        }
+    }
+    (acknowledged, refused)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set HELPDESK_TEST_DATABASE_URL and run with --ignored (CI does)"]
+async fn a_vanished_database_is_unavailable_then_recovers_with_every_acknowledged_ticket() {
+    use helpdesk_client::{HelpdeskClient, ServingStatus};
+    let settings = postgres().await;
+    let url = settings.database_url.clone().expect("a URL");
+    let database = url.rsplit('/').next().expect("a database name").split('?').next().expect("name").to_owned();
+    // The test server's own database, from which this one can be closed.
+    let admin_url = std::env::var("HELPDESK_TEST_DATABASE_URL").expect("the test server");
+    let mut admin = PgConnection::connect(&admin_url).await.expect("connects");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = helpdesk(dir.path());
+    command
+        .env("HELPDESK_STORE_TYPE", "postgres")
+        .env("HELPDESK_DATABASE_URL", &url)
+        .env("HELPDESK_HEALTH_CHECK_INTERVAL_MS", "100")
+        .env("HELPDESK_DATABASE_CONNECT_TIMEOUT", "1")
+        .env("HELPDESK_DATABASE_ACQUIRE_TIMEOUT", "1");
+    let server = start_as_configured(command);
+    let mut client = HelpdeskClient::connect(&format!("http://{}", server.addr)).await.expect("connect");
+    let (mut acknowledged, refused) = store_each(&mut client, 0, 10).await;
+    assert_eq!((acknowledged.len(), refused), (10, 0));
+
+    // Every connection of the server is cut and no new one is let in: the database is gone.
+    let sql = |text: String| sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(text));
+    sql(format!("ALTER DATABASE {database} ALLOW_CONNECTIONS false")).execute(&mut admin).await.expect("closed");
+    sql(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("terminated");
+    let (during, refused) = store_each(&mut client, 10, 10).await;
+    assert_eq!((during.len(), refused), (0, 10), "nothing is acknowledged while the database is gone");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while client.health("helpdesk.v1.TriageService").await.expect("health") != ServingStatus::NotServing {
+        assert!(std::time::Instant::now() < deadline, "health never said NOT_SERVING");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The database is back: the server reconnects by itself.
+    sql(format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true")).execute(&mut admin).await.expect("open");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while client.health("helpdesk.v1.TriageService").await.expect("health") != ServingStatus::Serving {
+        assert!(std::time::Instant::now() < deadline, "health never came back to SERVING");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (after, refused) = store_each(&mut client, 20, 10).await;
+    assert_eq!((after.len(), refused), (10, 0), "writes succeed again");
+    acknowledged.extend(after);
+    assert_eq!(server.terminate().0, 0, "a clean stop");
+
+    let server = start(&settings, dir.path(), None);
+    let mut client = HelpdeskClient::connect(&format!("http://{}", server.addr)).await.expect("connect");
+    for id in &acknowledged {
+        client.get_ticket(id).await.unwrap_or_else(|e| panic!("acknowledged {id} is lost: {e}"));
+    }
+    assert_eq!(client.stats().await.expect("stats").total, 20);
+    assert!(client.verify_audit().await.expect("verify").valid);
+    assert_eq!(server.terminate().0, 0);
+}

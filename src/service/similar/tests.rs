@@ -191,7 +191,7 @@ async fn lookup_time_by_store_size() {
 async fn measure(size: u32, file: bool, with_prints: bool) -> (std::time::Duration, String) {
     use std::time::{Duration as Elapsed, Instant};
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = if file { StoreSettings::File { dir: dir.path().to_path_buf() } } else { StoreSettings::Memory };
+    let settings = if file { StoreSettings::file(dir.path()) } else { StoreSettings::Memory };
     let store = Store::connect(&settings).await.expect("store");
     let items: Vec<NewTriage> = (0..size)
         .map(|n| {
