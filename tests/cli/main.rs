@@ -1,5 +1,5 @@
 //! The command-line suite: the `helpdesk` binary as operators run it (serve, triage, maintenance,
-//! configuration, metrics), and several instances on one PostgreSQL (ignored unless asked for).
+//! configuration, metrics), durability through `kill -9`, and several instances on one PostgreSQL (ignored unless asked for).
 
 #[macro_use]
 #[path = "../support/mod.rs"]
@@ -8,6 +8,7 @@ mod support;
 mod backup;
 mod commands;
 mod config;
+mod crash;
 mod logs;
 mod metrics;
 mod operations;
