@@ -5,7 +5,8 @@
 //! file passes SQLite's own checks.
 //!
 //! `HELPDESK_CRASH_ROUNDS` (default 5) sets the number of rounds and `HELPDESK_CRASH_SEED` the seed
-//! of the kill delays (printed by every run, so a failing run's delays can be replayed).
+//! of the kill delays (printed by every run, so a failing run's delays can be replayed); the long
+//! run's command and last figures are in docs/reliability.md.
 
 mod check;
 mod load;
