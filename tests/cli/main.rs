@@ -1,5 +1,6 @@
 //! The command-line suite: the `helpdesk` binary as operators run it (serve, triage, maintenance,
-//! configuration, metrics), and several instances on one PostgreSQL (ignored unless asked for).
+//! configuration, metrics), durability through `kill -9` and storage faults, and several instances on
+//! one PostgreSQL (ignored unless asked for).
 
 #[macro_use]
 #[path = "../support/mod.rs"]
@@ -8,6 +9,7 @@ mod support;
 mod backup;
 mod commands;
 mod config;
+mod crash;
 mod faults;
 mod logs;
 mod metrics;

@@ -1,5 +1,5 @@
 //! A real `helpdesk serve` process for the tests: started on a free port on a file store, its stderr
-//! read line by line, stopped with SIGTERM.
+//! read line by line, stopped with SIGTERM (or killed with SIGKILL).
 
 use std::{
     io::{BufRead, BufReader},
@@ -100,6 +100,34 @@ impl Server {
         self.lines.try_iter().collect()
     }
 
+    /// The server's process id: the `helpdesk` binary itself, started without a shell.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGKILL to the server process itself (`Child::kill`), waits for it, and returns the
+    /// signal that ended it (`None` when it had exited by itself) and the lines of stderr no wait had read.
+    pub fn kill(mut self) -> (Option<i32>, Vec<String>) {
+        use std::os::unix::process::ExitStatusExt;
+        self.child.kill().expect("SIGKILL sent");
+        let status = self.child.wait().expect("wait");
+        (status.signal(), self.rest_of_stderr())
+    }
+
+    /// Every line of stderr up to the end of the pipe, which the reader reaches soon after the exit.
+    fn rest_of_stderr(&self) -> Vec<String> {
+        let mut rest = Vec::new();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            match self.lines.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => rest.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        rest
+    }
+
     /// Sends SIGTERM and waits for the exit status and the rest of stderr.
     pub fn terminate(mut self) -> (i32, Vec<String>) {
         let pid = self.child.id().to_string();
@@ -110,20 +138,20 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                // Every line up to the end of the pipe, which the reader reaches soon after the exit.
-                let mut rest = Vec::new();
-                let until = Instant::now() + Duration::from_secs(5);
-                while Instant::now() < until {
-                    match self.lines.recv_timeout(Duration::from_millis(100)) {
-                        Ok(line) => rest.push(line),
-                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                        Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    }
-                }
-                return (status.code().unwrap_or(-1), rest);
+                return (status.code().unwrap_or(-1), self.rest_of_stderr());
             }
             assert!(Instant::now() < deadline, "the server did not stop within 20 s of SIGTERM");
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    /// A server a failed test left running is killed, not left listening on a deleted store.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
