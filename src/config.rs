@@ -17,6 +17,7 @@ pub use values::{LogFormat, LogLevel, StoreType};
 
 use crate::{
     domain::{Limits, Priority},
+    grpc::RateLimit,
     store::{Durability, PoolSettings, StoreSettings},
     sweeper::SweepSettings,
     triage::settings::{DuplicateSettings, Hours, PriorityBands, ScoreWeights, SlaHours, TriageSettings, Weights},
@@ -109,6 +110,11 @@ pub struct Settings {
     pub max_message_bytes: usize,
     /// Requests served at once on one connection; more are refused at once with RESOURCE_EXHAUSTED.
     pub max_concurrent_requests_per_connection: usize,
+    /// Requests handled at once in the whole server (health and reflection aside); more are shed at
+    /// once with RESOURCE_EXHAUSTED and a RetryInfo.
+    pub max_in_flight_requests: usize,
+    /// Calls a second per caller (principal, or address when anonymous); none by default.
+    pub rate_limit: RateLimit,
     /// Seconds in-flight requests get to finish at shutdown.
     pub shutdown_grace_secs: u64,
     /// Idle seconds before TCP keepalive probes an accepted connection; 0 turns keepalive off.
@@ -161,6 +167,8 @@ impl Default for Settings {
             request_timeout_secs: 30,
             max_message_bytes: 4 * 1024 * 1024,
             max_concurrent_requests_per_connection: 256,
+            max_in_flight_requests: 1024,
+            rate_limit: RateLimit::default(),
             shutdown_grace_secs: 10,
             tcp_keepalive_secs: 60,
             http2_keepalive_interval_secs: 30,

@@ -74,6 +74,9 @@ impl Settings {
         within("tcp_keepalive_secs", self.tcp_keepalive_secs, 0, 7_200)?;
         within("http2_keepalive_interval_secs", self.http2_keepalive_interval_secs, 0, 3_600)?;
         within("max_concurrent_requests_per_connection", self.max_concurrent_requests_per_connection, 1, 100_000)?;
+        within("max_in_flight_requests", self.max_in_flight_requests, 1, 1_000_000)?;
+        within("rate_limit.requests_per_second", self.rate_limit.requests_per_second, 0, 1_000_000)?;
+        within("rate_limit.burst", self.rate_limit.burst, 0, 1_000_000)?;
         within("reload_poll_interval_ms", self.reload_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("audit_watch_poll_interval_ms", self.audit_watch_poll_interval_ms, POLL_MS.0, POLL_MS.1)?;
         within("health_check_interval_ms", self.health_check_interval_ms, POLL_MS.0, POLL_MS.1)?;

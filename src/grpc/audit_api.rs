@@ -85,7 +85,11 @@ impl AuditService for AuditApi {
         request: Request<proto::WatchAuditEntriesRequest>,
     ) -> Result<Response<Self::WatchAuditEntriesStream>, Status> {
         let m = request.into_inner();
-        let filter = WatchFilter { ticket_id: non_empty(m.ticket_id), action: non_empty(m.action) };
+        let filter = WatchFilter {
+            ticket_id: non_empty(m.ticket_id),
+            action: non_empty(m.action),
+            after_sequence: m.after_sequence,
+        };
         // The starting point is read before the call is answered: whatever is committed after the
         // caller sees the answer's headers is delivered.
         let receiver = self.services.audit.watch(filter).await.map_err(to_status)?;

@@ -14,8 +14,8 @@ use tonic::transport::{Server, server::Connected};
 use tonic_health::pb::health_server::{Health as HealthCheck, HealthServer};
 
 use super::{
-    audit_api::AuditApi, auth::AuthLayer, batch_api::BatchApi, health::SERVICES, socket::SocketOptions,
-    ticket_api::TicketApi, triage_api::TriageApi,
+    audit_api::AuditApi, auth::AuthLayer, batch_api::BatchApi, health::SERVICES, shed::ShedLayer,
+    socket::SocketOptions, ticket_api::TicketApi, triage_api::TriageApi,
 };
 use crate::{
     config::Settings,
@@ -79,10 +79,16 @@ where
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
     let max = settings.max_message_bytes;
+    let shed = ShedLayer::new(
+        settings.max_in_flight_requests,
+        settings.rate_limit,
+        Duration::from_secs(settings.request_timeout_secs),
+    );
     Server::builder()
-        .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.max_concurrent_requests_per_connection)
         .load_shed(true)
+        .max_concurrent_streams(u32::try_from(settings.max_concurrent_requests_per_connection).ok())
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
         .http2_keepalive_interval(
             (settings.http2_keepalive_interval_secs > 0)
                 .then(|| Duration::from_secs(settings.http2_keepalive_interval_secs)),
@@ -92,6 +98,7 @@ where
         )
         .layer(RpcMetricsLayer)
         .layer(auth)
+        .layer(shed)
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

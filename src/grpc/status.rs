@@ -26,7 +26,9 @@ pub fn grpc_code(code: ServiceErrorCode) -> Code {
 fn log(err: &ServiceError) {
     match err.code() {
         ServiceErrorCode::Internal => tracing::error!(error = %err.cause_chain(), "internal error"),
-        ServiceErrorCode::Unavailable => tracing::warn!(error = %err.cause_chain(), "the ticket store is unavailable"),
+        ServiceErrorCode::Unavailable if !matches!(err, ServiceError::ShuttingDown(_)) => {
+            tracing::warn!(error = %err.cause_chain(), "the ticket store is unavailable")
+        }
         _ => {}
     }
 }

@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, watch};
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::{
+    audit_hub::AuditHub,
     error::ServiceError,
     export::{ExportItem, ExportRun},
     records,
@@ -26,13 +29,17 @@ pub type EntryReceiver = mpsc::Receiver<Result<AuditEntry, ServiceError>>;
 /// The items of an export as they come; an error ends them.
 pub type ExportReceiver = mpsc::Receiver<Result<ExportItem, ServiceError>>;
 
-/// What a watch follows: every entry, or one ticket's, or one action's.
+/// What a watch follows: every entry, or one ticket's, or one action's; from the moment of the call
+/// or from after a sequence seen before.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WatchFilter {
     /// Only entries about this ticket.
     pub ticket_id: Option<String>,
     /// Only this action.
     pub action: Option<String>,
+    /// Resume: entries after this sequence (the last one a previous watch delivered), those
+    /// committed already included; `None` starts at the newest entry when the watch is accepted.
+    pub after_sequence: Option<i64>,
 }
 
 impl WatchFilter {
@@ -48,13 +55,15 @@ pub struct Audit {
     store: Store,
     stopping: watch::Receiver<bool>,
     poll: Duration,
+    hub: AuditHub,
 }
 
 impl Audit {
-    /// The operations over `store`; watches and exports end when `stopping` turns true, and watches
-    /// look for entries written by other instances every `poll` when nothing woke them.
+    /// The operations over `store`; watches and exports end when `stopping` turns true, and the
+    /// watches' one reader looks for entries written by other processes every `poll` when no commit
+    /// woke it.
     pub fn new(store: Store, stopping: watch::Receiver<bool>, poll: Duration) -> Self {
-        Audit { store, stopping, poll }
+        Audit { store, stopping, poll, hub: AuditHub::default() }
     }
 
     /// One page of entries, newest first.
@@ -63,12 +72,23 @@ impl Audit {
     }
 
     /// Follows the log: every entry committed after this returns is delivered (the starting point is
-    /// read before it returns), until the receiver is dropped or the server stops.
+    /// read before it returns), or with `after_sequence` every entry after it, until the receiver is
+    /// dropped or the server stops; at a stop the last item is an UNAVAILABLE error naming the
+    /// sequence to resume after.
     pub async fn watch(&self, filter: WatchFilter) -> Result<EntryReceiver, ServiceError> {
-        let start = self.store.last_audit_sequence().await?;
+        if let Some(after) = filter.after_sequence
+            && after < 0
+        {
+            return Err(ServiceError::field("after_sequence", format!("must be 0 or more, not {after}")));
+        }
+        // Subscribed before the starting point is read, so nothing committed in between is missed.
+        let live = self.hub.subscribe(&self.store, &self.stopping, self.poll);
+        let start = match filter.after_sequence {
+            Some(after) => after,
+            None => self.store.last_audit_sequence().await?,
+        };
         let (tx, rx) = mpsc::channel(BUFFER);
-        let (store, stopping, poll) = (self.store.clone(), self.stopping.clone(), self.poll);
-        tokio::spawn(follow(store, filter, start, stopping, poll, tx));
+        tokio::spawn(follow(self.store.clone(), filter, start, live, self.stopping.clone(), tx));
         Ok(rx)
     }
 
@@ -127,40 +147,74 @@ impl Audit {
     }
 }
 
-/// Sends the entries after `last` that `filter` wants, as they are committed, until the receiver
-/// is dropped or `stopping` turns true.
+/// Sends the entries after `last` that `filter` wants: first those committed already (read from the
+/// store), then each as the hub hands it over, reading from the store again whenever the hub's
+/// entries skip some (this watcher fell behind it). Until the receiver is dropped or `stopping` turns
+/// true.
 async fn follow(
     store: Store,
     filter: WatchFilter,
     mut last: i64,
+    mut live: broadcast::Receiver<Arc<AuditEntry>>,
     mut stopping: watch::Receiver<bool>,
-    poll: Duration,
     tx: mpsc::Sender<Result<AuditEntry, ServiceError>>,
 ) {
-    let mut wake = store.subscribe_audit();
+    let mut behind = true;
     loop {
-        let entries = match store.audit_after(last, BATCH).await {
-            Ok(entries) => entries,
-            Err(e) => {
-                let _ = tx.send(Err(e.into())).await;
+        if behind {
+            match catch_up(&store, &filter, &mut last, &tx).await {
+                Ok(true) => behind = false,
+                Ok(false) => return, // the receiver is gone
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+        let entry = tokio::select! {
+            entry = live.recv() => entry,
+            _ = tx.closed() => return,
+            _ = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                let _ = tx.send(Err(ServiceError::ShuttingDown(format!("resume with after_sequence = {last}")))).await;
                 return;
             }
         };
-        let full = entries.len() as u64 == BATCH;
-        for entry in entries {
-            last = last.max(entry.sequence);
-            if filter.wants(&entry) && tx.send(Ok(entry)).await.is_err() {
+        match entry {
+            Ok(entry) if entry.sequence <= last => {}
+            Ok(entry) if entry.sequence == last + 1 => {
+                last = entry.sequence;
+                if filter.wants(&entry) && tx.send(Ok(AuditEntry::clone(&entry))).await.is_err() {
+                    return;
+                }
+            }
+            // Entries in between were not seen here: read them (and this one) from the store.
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => behind = true,
+            Err(broadcast::error::RecvError::Closed) => {
+                let _ = tx.send(Err(ServiceError::ShuttingDown(format!("resume with after_sequence = {last}")))).await;
                 return;
             }
         }
-        if full {
-            continue;
+    }
+}
+
+/// Sends what the store holds after `last` that `filter` wants; false when the receiver is gone.
+async fn catch_up(
+    store: &Store,
+    filter: &WatchFilter,
+    last: &mut i64,
+    tx: &mpsc::Sender<Result<AuditEntry, ServiceError>>,
+) -> Result<bool, ServiceError> {
+    loop {
+        let entries = store.audit_after(*last, BATCH).await?;
+        let full = entries.len() as u64 == BATCH;
+        for entry in entries {
+            *last = (*last).max(entry.sequence);
+            if filter.wants(&entry) && tx.send(Ok(entry)).await.is_err() {
+                return Ok(false);
+            }
         }
-        tokio::select! {
-            _ = wake.changed() => {}
-            _ = tokio::time::sleep(poll) => {}
-            _ = tx.closed() => return,
-            _ = async { let _ = stopping.wait_for(|s| *s).await; } => return,
+        if !full {
+            return Ok(true);
         }
     }
 }

@@ -47,6 +47,9 @@ pub enum ServiceError {
     /// The store cannot write or read for a storage fault it names (disk full, read-only, ...).
     #[error("the ticket store is unavailable: {0}; retry later (with the same request_id a retry never stores twice)")]
     StorageFault(crate::store::StorageFault, #[source] Box<dyn StdError + Send + Sync>),
+    /// The server is shutting down; the message says how to carry on elsewhere.
+    #[error("the server is shutting down; {0}")]
+    ShuttingDown(String),
     /// Anything else; the cause is for the log.
     #[error("internal error; it has been logged")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -60,7 +63,9 @@ impl ServiceError {
             ServiceError::NotFound(_) => ServiceErrorCode::NotFound,
             ServiceError::AlreadyExists(_) => ServiceErrorCode::AlreadyExists,
             ServiceError::FailedPrecondition(_) => ServiceErrorCode::FailedPrecondition,
-            ServiceError::Unavailable(_) | ServiceError::StorageFault(..) => ServiceErrorCode::Unavailable,
+            ServiceError::Unavailable(_) | ServiceError::StorageFault(..) | ServiceError::ShuttingDown(_) => {
+                ServiceErrorCode::Unavailable
+            }
             ServiceError::Internal(_) => ServiceErrorCode::Internal,
         }
     }

@@ -4,6 +4,7 @@
 //! store what to persist; it answers with one error type carrying a small set of codes.
 
 mod audit;
+mod audit_hub;
 mod blocking;
 mod duplicates;
 mod engine;

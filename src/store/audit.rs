@@ -106,6 +106,18 @@ impl Store {
     pub fn subscribe_audit(&self) -> watch::Receiver<i64> {
         self.audit_committed.subscribe()
     }
+
+    /// Tells subscribers that entries up to `sequence` are committed (found by looking, when another
+    /// process wrote them); nothing when they knew already.
+    pub fn audit_committed_at_least(&self, sequence: i64) {
+        self.audit_committed.send_if_modified(|seen| {
+            let newer = sequence > *seen;
+            if newer {
+                *seen = sequence;
+            }
+            newer
+        });
+    }
 }
 
 #[cfg(test)]

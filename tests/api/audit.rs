@@ -170,9 +170,56 @@ async fn verify_names_the_first_entry_changed_behind_the_service() {
     app.shutdown().await;
 }
 
+async fn next(
+    stream: &mut tonic::Streaming<helpdesk_ai::proto::WatchAuditEntriesResponse>,
+) -> helpdesk_ai::proto::AuditEntry {
+    let item = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("in time");
+    item.expect("open").expect("no error").entry.expect("entry")
+}
+
+/// Many watchers at once each get every new entry once, in order; one resumed from a sequence gets
+/// what was committed since first, then the live ones; a negative sequence is refused.
+async fn many_watchers_share_one_reader_and_a_watch_resumes_after_a_sequence(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
+    let first = triage(&mut app, ticket("Before", "Seen by the resumed watch")).await.ticket.expect("t").ticket_id;
+    let mut watches = Vec::new();
+    for _ in 0..200 {
+        watches.push(
+            app.audit.watch_audit_entries(WatchAuditEntriesRequest::default()).await.expect("watch").into_inner(),
+        );
+    }
+    let resumed = WatchAuditEntriesRequest { after_sequence: Some(0), ..Default::default() };
+    let mut resumed = app.audit.watch_audit_entries(resumed).await.expect("resume").into_inner();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(triage(&mut app, ticket(&format!("Live {i}"), "Seen by all")).await.ticket.expect("t").ticket_id);
+    }
+    for watch in &mut watches {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(next(watch).await.ticket_id);
+        }
+        assert_eq!(seen, ids);
+    }
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let entry = next(&mut resumed).await;
+        seen.push((entry.sequence, entry.ticket_id));
+    }
+    let expected: Vec<(u64, String)> =
+        std::iter::once(first).chain(ids).enumerate().map(|(i, id)| (i as u64 + 1, id)).collect();
+    assert_eq!(seen, expected);
+    let refused = WatchAuditEntriesRequest { after_sequence: Some(-1), ..Default::default() };
+    let err = app.audit.watch_audit_entries(refused).await.expect_err("negative");
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert!(err.message().contains("after_sequence"), "{}", err.message());
+    app.shutdown().await;
+}
+
 on_every_backend!(
     every_triage_leaves_one_entry_listed_newest_first,
     watch_sees_entries_written_after_it_started,
+    many_watchers_share_one_reader_and_a_watch_resumes_after_a_sequence,
     export_then_purge_keeps_the_chain_verifiable,
     a_watch_outlives_the_request_timeout
 );

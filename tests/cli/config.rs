@@ -16,6 +16,10 @@ fn sample(key: &str) -> (&'static str, Value) {
     match key {
         "store_type" => ("memory", json!("memory")),
         "store_path" => ("/srv/helpdesk", json!("/srv/helpdesk")),
+        "durability" => ("process-crash", json!("process-crash")),
+        "max_in_flight_requests" => ("4096", json!(4096)),
+        "rate_limit.requests_per_second" => ("200", json!(200)),
+        "rate_limit.burst" => ("400", json!(400)),
         "database_url" => ("postgres://helpdesk@db/helpdesk", json!("postgres://helpdesk@db/helpdesk")),
         "database_pool.size" => ("24", json!(24)),
         "database_pool.connect_timeout_secs" => ("3", json!(3)),

@@ -19,6 +19,7 @@ mod privacy;
 mod rules;
 mod security;
 mod serve;
+mod shutdown;
 mod signing;
 mod train;
 mod triage;

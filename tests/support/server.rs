@@ -128,6 +128,20 @@ impl Server {
         rest
     }
 
+    /// Waits up to `within` for the process to exit by itself (after a signal sent with
+    /// [`signal`](Self::signal)): its exit status and the rest of stderr, or `None` when it is still
+    /// running (it is then killed when dropped).
+    pub fn wait_for_exit(&mut self, within: Duration) -> Option<(i32, Vec<String>)> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some((status.code().unwrap_or(-1), self.rest_of_stderr()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Sends SIGTERM and waits for the exit status and the rest of stderr.
     pub fn terminate(mut self) -> (i32, Vec<String>) {
         let pid = self.child.id().to_string();

@@ -232,9 +232,23 @@ impl HelpdeskClient {
     /// Follows the audit log from now on (optionally one ticket's entries, or one action's). When
     /// this returns the server has accepted the watch: every entry committed afterwards arrives.
     pub async fn watch_audit(&mut self, ticket_id: Option<&str>, action: Option<&str>) -> Result<AuditStream> {
+        self.watch_audit_after(ticket_id, action, None).await
+    }
+
+    /// Follows the audit log from after `after_sequence` (the last entry a previous watch delivered:
+    /// entries committed since arrive first), or from now on when `None`. A watch the server ends at
+    /// shutdown fails with UNAVAILABLE; resuming from the last sequence seen, on this server once it
+    /// is back or on another over the same store, misses nothing.
+    pub async fn watch_audit_after(
+        &mut self,
+        ticket_id: Option<&str>,
+        action: Option<&str>,
+        after_sequence: Option<i64>,
+    ) -> Result<AuditStream> {
         let request = proto::WatchAuditEntriesRequest {
             ticket_id: ticket_id.unwrap_or_default().to_owned(),
             action: action.unwrap_or_default().to_owned(),
+            after_sequence,
         };
         Ok(AuditStream::new(self.audit_service.watch_audit_entries(request).await?.into_inner()))
     }

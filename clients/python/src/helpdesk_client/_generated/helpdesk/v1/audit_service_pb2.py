@@ -26,37 +26,37 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from helpdesk_client._generated.helpdesk.v1 import ticket_pb2 as helpdesk_dot_v1_dot_ticket__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fhelpdesk/v1/audit_service.proto\x12\x0bhelpdesk.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18helpdesk/v1/ticket.proto\"\xd0\x01\n\x17ListAuditEntriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x11\n\tticket_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"]\n\x18ListAuditEntriesResponse\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.helpdesk.v1.AuditEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"=\n\x18WatchAuditEntriesRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\"C\n\x19WatchAuditEntriesResponse\x12&\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x17.helpdesk.v1.AuditEntry\"G\n\x19\x45xportAuditEntriesRequest\x12*\n\x06\x62\x65\x66ore\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"t\n\x1a\x45xportAuditEntriesResponse\x12&\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x17.helpdesk.v1.AuditEntry\x12.\n\tsignature\x18\x02 \x01(\x0b\x32\x1b.helpdesk.v1.ChainSignature\"\xfc\x01\n\x0e\x43hainSignature\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.helpdesk.v1.ChainSignatureKind\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x11\n\thead_hash\x18\x03 \x01(\t\x12\x16\n\x0e\x66irst_sequence\x18\x04 \x01(\x04\x12\x17\n\x0f\x61nchor_sequence\x18\x05 \x01(\x04\x12\x13\n\x0b\x61nchor_hash\x18\x06 \x01(\t\x12\x0e\n\x06key_id\x18\x07 \x01(\t\x12\x11\n\tsignature\x18\x08 \x01(\t\x12-\n\tsigned_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"U\n\x18PurgeAuditEntriesRequest\x12*\n\x06\x62\x65\x66ore\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x66orce\x18\x02 \x01(\x08\"1\n\x19PurgeAuditEntriesResponse\x12\x14\n\x0cpurged_count\x18\x01 \x01(\x04\")\n\x17VerifyAuditChainRequest\x12\x0e\n\x06strict\x18\x01 \x01(\x08\"\xc4\x01\n\x18VerifyAuditChainResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12\x17\n\x0f\x65ntries_checked\x18\x02 \x01(\x04\x12\x1d\n\x15\x66irst_broken_sequence\x18\x03 \x01(\x04\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x1b\n\x13signatures_required\x18\x05 \x01(\x08\x12\x1a\n\x12signatures_checked\x18\x06 \x01(\x04\x12\x18\n\x10unsigned_entries\x18\x07 \x01(\x04*|\n\x12\x43hainSignatureKind\x12$\n CHAIN_SIGNATURE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43HAIN_SIGNATURE_KIND_COMMIT\x10\x01\x12\x1f\n\x1b\x43HAIN_SIGNATURE_KIND_EXPORT\x10\x02\x32\x83\x04\n\x0c\x41uditService\x12_\n\x10ListAuditEntries\x12$.helpdesk.v1.ListAuditEntriesRequest\x1a%.helpdesk.v1.ListAuditEntriesResponse\x12\x64\n\x11WatchAuditEntries\x12%.helpdesk.v1.WatchAuditEntriesRequest\x1a&.helpdesk.v1.WatchAuditEntriesResponse0\x01\x12g\n\x12\x45xportAuditEntries\x12&.helpdesk.v1.ExportAuditEntriesRequest\x1a\'.helpdesk.v1.ExportAuditEntriesResponse0\x01\x12\x62\n\x11PurgeAuditEntries\x12%.helpdesk.v1.PurgeAuditEntriesRequest\x1a&.helpdesk.v1.PurgeAuditEntriesResponse\x12_\n\x10VerifyAuditChain\x12$.helpdesk.v1.VerifyAuditChainRequest\x1a%.helpdesk.v1.VerifyAuditChainResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fhelpdesk/v1/audit_service.proto\x12\x0bhelpdesk.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18helpdesk/v1/ticket.proto\"\xd0\x01\n\x17ListAuditEntriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x11\n\tticket_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"]\n\x18ListAuditEntriesResponse\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.helpdesk.v1.AuditEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"m\n\x18WatchAuditEntriesRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x1b\n\x0e\x61\x66ter_sequence\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x11\n\x0f_after_sequence\"C\n\x19WatchAuditEntriesResponse\x12&\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x17.helpdesk.v1.AuditEntry\"G\n\x19\x45xportAuditEntriesRequest\x12*\n\x06\x62\x65\x66ore\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"t\n\x1a\x45xportAuditEntriesResponse\x12&\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x17.helpdesk.v1.AuditEntry\x12.\n\tsignature\x18\x02 \x01(\x0b\x32\x1b.helpdesk.v1.ChainSignature\"\xfc\x01\n\x0e\x43hainSignature\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.helpdesk.v1.ChainSignatureKind\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x11\n\thead_hash\x18\x03 \x01(\t\x12\x16\n\x0e\x66irst_sequence\x18\x04 \x01(\x04\x12\x17\n\x0f\x61nchor_sequence\x18\x05 \x01(\x04\x12\x13\n\x0b\x61nchor_hash\x18\x06 \x01(\t\x12\x0e\n\x06key_id\x18\x07 \x01(\t\x12\x11\n\tsignature\x18\x08 \x01(\t\x12-\n\tsigned_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"U\n\x18PurgeAuditEntriesRequest\x12*\n\x06\x62\x65\x66ore\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x66orce\x18\x02 \x01(\x08\"1\n\x19PurgeAuditEntriesResponse\x12\x14\n\x0cpurged_count\x18\x01 \x01(\x04\")\n\x17VerifyAuditChainRequest\x12\x0e\n\x06strict\x18\x01 \x01(\x08\"\xc4\x01\n\x18VerifyAuditChainResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12\x17\n\x0f\x65ntries_checked\x18\x02 \x01(\x04\x12\x1d\n\x15\x66irst_broken_sequence\x18\x03 \x01(\x04\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x1b\n\x13signatures_required\x18\x05 \x01(\x08\x12\x1a\n\x12signatures_checked\x18\x06 \x01(\x04\x12\x18\n\x10unsigned_entries\x18\x07 \x01(\x04*|\n\x12\x43hainSignatureKind\x12$\n CHAIN_SIGNATURE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43HAIN_SIGNATURE_KIND_COMMIT\x10\x01\x12\x1f\n\x1b\x43HAIN_SIGNATURE_KIND_EXPORT\x10\x02\x32\x83\x04\n\x0c\x41uditService\x12_\n\x10ListAuditEntries\x12$.helpdesk.v1.ListAuditEntriesRequest\x1a%.helpdesk.v1.ListAuditEntriesResponse\x12\x64\n\x11WatchAuditEntries\x12%.helpdesk.v1.WatchAuditEntriesRequest\x1a&.helpdesk.v1.WatchAuditEntriesResponse0\x01\x12g\n\x12\x45xportAuditEntries\x12&.helpdesk.v1.ExportAuditEntriesRequest\x1a\'.helpdesk.v1.ExportAuditEntriesResponse0\x01\x12\x62\n\x11PurgeAuditEntries\x12%.helpdesk.v1.PurgeAuditEntriesRequest\x1a&.helpdesk.v1.PurgeAuditEntriesResponse\x12_\n\x10VerifyAuditChain\x12$.helpdesk.v1.VerifyAuditChainRequest\x1a%.helpdesk.v1.VerifyAuditChainResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'helpdesk.v1.audit_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHAINSIGNATUREKIND']._serialized_start=1371
-  _globals['_CHAINSIGNATUREKIND']._serialized_end=1495
+  _globals['_CHAINSIGNATUREKIND']._serialized_start=1419
+  _globals['_CHAINSIGNATUREKIND']._serialized_end=1543
   _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=108
   _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=316
   _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=318
   _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=411
   _globals['_WATCHAUDITENTRIESREQUEST']._serialized_start=413
-  _globals['_WATCHAUDITENTRIESREQUEST']._serialized_end=474
-  _globals['_WATCHAUDITENTRIESRESPONSE']._serialized_start=476
-  _globals['_WATCHAUDITENTRIESRESPONSE']._serialized_end=543
-  _globals['_EXPORTAUDITENTRIESREQUEST']._serialized_start=545
-  _globals['_EXPORTAUDITENTRIESREQUEST']._serialized_end=616
-  _globals['_EXPORTAUDITENTRIESRESPONSE']._serialized_start=618
-  _globals['_EXPORTAUDITENTRIESRESPONSE']._serialized_end=734
-  _globals['_CHAINSIGNATURE']._serialized_start=737
-  _globals['_CHAINSIGNATURE']._serialized_end=989
-  _globals['_PURGEAUDITENTRIESREQUEST']._serialized_start=991
-  _globals['_PURGEAUDITENTRIESREQUEST']._serialized_end=1076
-  _globals['_PURGEAUDITENTRIESRESPONSE']._serialized_start=1078
-  _globals['_PURGEAUDITENTRIESRESPONSE']._serialized_end=1127
-  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_start=1129
-  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_end=1170
-  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_start=1173
-  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_end=1369
-  _globals['_AUDITSERVICE']._serialized_start=1498
-  _globals['_AUDITSERVICE']._serialized_end=2013
+  _globals['_WATCHAUDITENTRIESREQUEST']._serialized_end=522
+  _globals['_WATCHAUDITENTRIESRESPONSE']._serialized_start=524
+  _globals['_WATCHAUDITENTRIESRESPONSE']._serialized_end=591
+  _globals['_EXPORTAUDITENTRIESREQUEST']._serialized_start=593
+  _globals['_EXPORTAUDITENTRIESREQUEST']._serialized_end=664
+  _globals['_EXPORTAUDITENTRIESRESPONSE']._serialized_start=666
+  _globals['_EXPORTAUDITENTRIESRESPONSE']._serialized_end=782
+  _globals['_CHAINSIGNATURE']._serialized_start=785
+  _globals['_CHAINSIGNATURE']._serialized_end=1037
+  _globals['_PURGEAUDITENTRIESREQUEST']._serialized_start=1039
+  _globals['_PURGEAUDITENTRIESREQUEST']._serialized_end=1124
+  _globals['_PURGEAUDITENTRIESRESPONSE']._serialized_start=1126
+  _globals['_PURGEAUDITENTRIESRESPONSE']._serialized_end=1175
+  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_start=1177
+  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_end=1218
+  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_start=1221
+  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_end=1417
+  _globals['_AUDITSERVICE']._serialized_start=1546
+  _globals['_AUDITSERVICE']._serialized_end=2061
 # @@protoc_insertion_point(module_scope)

@@ -131,21 +131,29 @@ class WatchAuditEntriesRequest(_message.Message):
 
     TICKET_ID_FIELD_NUMBER: _builtins.int
     ACTION_FIELD_NUMBER: _builtins.int
+    AFTER_SEQUENCE_FIELD_NUMBER: _builtins.int
     ticket_id: _builtins.str
     """Only entries about this ticket."""
     action: _builtins.str
     """Only entries with this action."""
+    after_sequence: _builtins.int
+    """Resume after this sequence (the last entry a previous watch delivered, on this instance or another
+    over the same store): entries committed since are delivered first. Absent: from the moment of the call.
+    """
     def __init__(
         self,
         *,
         ticket_id: _builtins.str = ...,
         action: _builtins.str = ...,
+        after_sequence: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_after_sequence", b"_after_sequence", "after_sequence", b"after_sequence"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "ticket_id", b"ticket_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_after_sequence", b"_after_sequence", "action", b"action", "after_sequence", b"after_sequence", "ticket_id", b"ticket_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__after_sequence: _TypeAlias = _typing.Literal["after_sequence"]  # noqa: Y015
+    _WhichOneofArgType__after_sequence: _TypeAlias = _typing.Literal["_after_sequence", b"_after_sequence"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__after_sequence) -> _WhichOneofReturnType__after_sequence | None: ...
 
 Global___WatchAuditEntriesRequest: _TypeAlias = WatchAuditEntriesRequest  # noqa: Y015
 

@@ -74,7 +74,9 @@ class AuditServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def WatchAuditEntries(self, request, context):
-        """Streams audit entries as they are written, from the moment of the call on.
+        """Streams audit entries as they are written, from the moment of the call on, or from after a
+        sequence seen before (after_sequence) so that nothing committed is missed across a reconnect. When
+        the server shuts down the stream ends with UNAVAILABLE naming the sequence to resume after.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -36,7 +36,10 @@ class AuditServiceStub:
     ListAuditEntries: _grpc.UnaryUnaryMultiCallable[_audit_service_pb2.ListAuditEntriesRequest, _audit_service_pb2.ListAuditEntriesResponse]
     """Lists audit entries, newest first, with filters and keyset paging."""
     WatchAuditEntries: _grpc.UnaryStreamMultiCallable[_audit_service_pb2.WatchAuditEntriesRequest, _audit_service_pb2.WatchAuditEntriesResponse]
-    """Streams audit entries as they are written, from the moment of the call on."""
+    """Streams audit entries as they are written, from the moment of the call on, or from after a
+    sequence seen before (after_sequence) so that nothing committed is missed across a reconnect. When
+    the server shuts down the stream ends with UNAVAILABLE naming the sequence to resume after.
+    """
     ExportAuditEntries: _grpc.UnaryStreamMultiCallable[_audit_service_pb2.ExportAuditEntriesRequest, _audit_service_pb2.ExportAuditEntriesResponse]
     """Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
     each entry is followed by the signatures made at it, and an export signature closes the stream.
@@ -54,7 +57,10 @@ class AuditServiceAsyncStub(AuditServiceStub):
     ListAuditEntries: _aio.UnaryUnaryMultiCallable[_audit_service_pb2.ListAuditEntriesRequest, _audit_service_pb2.ListAuditEntriesResponse]  # type: ignore[assignment]
     """Lists audit entries, newest first, with filters and keyset paging."""
     WatchAuditEntries: _aio.UnaryStreamMultiCallable[_audit_service_pb2.WatchAuditEntriesRequest, _audit_service_pb2.WatchAuditEntriesResponse]  # type: ignore[assignment]
-    """Streams audit entries as they are written, from the moment of the call on."""
+    """Streams audit entries as they are written, from the moment of the call on, or from after a
+    sequence seen before (after_sequence) so that nothing committed is missed across a reconnect. When
+    the server shuts down the stream ends with UNAVAILABLE naming the sequence to resume after.
+    """
     ExportAuditEntries: _aio.UnaryStreamMultiCallable[_audit_service_pb2.ExportAuditEntriesRequest, _audit_service_pb2.ExportAuditEntriesResponse]  # type: ignore[assignment]
     """Streams every audit entry written before a cutoff, oldest first, for archiving; with a signing key,
     each entry is followed by the signatures made at it, and an export signature closes the stream.
@@ -81,7 +87,10 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _audit_service_pb2.WatchAuditEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_audit_service_pb2.WatchAuditEntriesResponse], _abc.AsyncIterator[_audit_service_pb2.WatchAuditEntriesResponse]]:
-        """Streams audit entries as they are written, from the moment of the call on."""
+        """Streams audit entries as they are written, from the moment of the call on, or from after a
+        sequence seen before (after_sequence) so that nothing committed is missed across a reconnect. When
+        the server shuts down the stream ends with UNAVAILABLE naming the sequence to resume after.
+        """
 
     @_abc_1.abstractmethod
     def ExportAuditEntries(
