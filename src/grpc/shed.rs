@@ -108,8 +108,10 @@ impl ShedLayer {
     }
 }
 
-/// A `grpc-timeout` header's value (up to eight digits and a unit: H, M, S, m, u, n), or `None`
-/// when it is not one.
+/// A `grpc-timeout` header's value (up to eight digits and a unit: H, M, S, m, u, n), or `None` when
+/// it is not one. tonic reads the header too, privately, in the transport's own timeout around these
+/// routes, which answers CANCELLED; this layer's timer is made and polled first, so at the same
+/// deadline the caller hears DEADLINE_EXCEEDED.
 pub fn grpc_timeout(value: &str) -> Option<Duration> {
     let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
     if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {

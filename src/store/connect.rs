@@ -232,7 +232,7 @@ impl Store {
     /// fsync, the file's identity checked) while writes are in a fault: success ends the fault.
     /// Nothing is done when there is none.
     pub async fn probe_write(&self) -> Result<(), StoreError> {
-        if self.faults.subscribe().borrow().is_none() {
+        if !self.faults.active() {
             return Ok(());
         }
         let write = self.begin_write().await?;

@@ -93,9 +93,9 @@ fn is_unavailable(err: &DbErr) -> bool {
             sqlx::Error::Database(db) => {
                 let code = db.code().unwrap_or_default();
                 if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                    // SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_IOERR (10), SQLITE_FULL (13), SQLITE_CANTOPEN
-                    // (14), by primary result code.
-                    matches!(code.parse::<i64>().map(|c| c & 0xff), Ok(5 | 6 | 10 | 13 | 14))
+                    // SQLITE_BUSY (5), SQLITE_LOCKED (6), by primary result code; I/O, full and read-only
+                    // errors are storage faults (`StorageFault::of`, asked first).
+                    matches!(code.parse::<i64>().map(|c| c & 0xff), Ok(5 | 6))
                 } else {
                     // PostgreSQL: connection exceptions, too many connections, shutting down.
                     code.starts_with("08") || code == "53300" || code.starts_with("57P0")

@@ -133,6 +133,11 @@ impl Faults {
         }
     }
 
+    /// Whether writes are in a fault now.
+    pub(super) fn active(&self) -> bool {
+        self.state.borrow().is_some()
+    }
+
     /// Whether a connection handed back now is closed rather than kept: while a fault of the files'
     /// contents or permissions lasts (a connection opened in it may be read-only for good). Not
     /// while the file is deleted or replaced: the connections open on the store's own file are the

@@ -129,7 +129,7 @@ async fn a_database_file_moved_away_is_never_written_to_as_if_it_were_the_store(
     let file = settings.sqlite_file().expect("a file");
     store.record_triage(&triage(1), None).await.expect("stored");
     std::fs::rename(&file, dir.path().join("elsewhere.db")).expect("move away");
-    let err = store.record_triage(&triage(2), None).await.expect_err("the file is gone");
+    let err = store.record_triage(&triage(2), Some("req-2")).await.expect_err("the file is gone");
     assert_eq!(err.fault(), Some(StorageFault::FileDeleted), "{err:?}");
     assert_eq!(*store.write_fault().borrow(), Some(StorageFault::FileDeleted));
     std::fs::write(&file, b"").expect("another file in its place");
@@ -139,8 +139,10 @@ async fn a_database_file_moved_away_is_never_written_to_as_if_it_were_the_store(
     store.probe_write().await.expect("the store's own file again");
     assert_eq!(*store.write_fault().borrow(), None);
     store.record_triage(&triage(3), None).await.expect("stored");
+    // Ticket 2 went to the moved file (and is back with it) or nowhere: its retry stores it once.
+    store.record_triage(&triage(2), Some("req-2")).await.expect("retried");
     tokio::time::sleep(Duration::from_millis(10)).await;
     store.close().await.expect("closed");
     let store = Store::connect(&settings).await.expect("reopened");
-    assert_eq!(store.stats().await.expect("stats").total, 3, "ticket 2 went to the moved file, answered as failed");
+    assert_eq!(store.stats().await.expect("stats").total, 3, "ticket 2 once, whichever way it went");
 }
