@@ -58,21 +58,18 @@ fn sigterm_ends_open_streams_with_unavailable_keeps_what_was_answered_and_exits_
             let entry = tokio::time::timeout(Duration::from_secs(10), watch.next()).await.expect("in time");
             seen = entry.expect("an entry").expect("ok").sequence;
         }
-        // Health is watched on a connection of its own, as a load balancer would.
-        let mut prober = HelpdeskClient::connect(&url).await.expect("connect");
-        assert_eq!(prober.health("helpdesk.v1.TriageService").await.expect("health"), ServingStatus::Serving);
+        // Health is watched (Health/Watch) on a connection of its own, as a load balancer would.
+        let channel = helpdesk_client::connect(&url, Duration::from_secs(5)).await.expect("connect");
+        let mut prober = tonic_health::pb::health_client::HealthClient::new(channel);
+        let service = tonic_health::pb::HealthCheckRequest { service: "helpdesk.v1.TriageService".into() };
+        let mut statuses = prober.watch(service).await.expect("health watch").into_inner();
+        let first = statuses.next().await.expect("a status").expect("ok").status;
+        assert_eq!(first, ServingStatus::Serving as i32);
 
         server.signal("TERM");
-        let signalled = Instant::now();
-        let mut not_serving_at = None;
-        while not_serving_at.is_none() && signalled.elapsed() < Duration::from_secs(5) {
-            match prober.health("helpdesk.v1.TriageService").await {
-                Ok(ServingStatus::Serving) => tokio::time::sleep(Duration::from_millis(5)).await,
-                Ok(_) => not_serving_at = Some(Instant::now()),
-                Err(e) => panic!("health answered {e} before NOT_SERVING"),
-            }
-        }
-        let not_serving_at = not_serving_at.expect("health turned NOT_SERVING");
+        let next = tokio::time::timeout(Duration::from_secs(5), statuses.next()).await.expect("in time");
+        assert_eq!(next.expect("a status").expect("ok").status, ServingStatus::NotServing as i32);
+        let not_serving_at = Instant::now();
 
         let ended = tokio::time::timeout(Duration::from_secs(GRACE_SECS + 2), watch.next()).await.expect("in grace");
         let watch_ended_at = Instant::now();
