@@ -51,6 +51,12 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("tls.client_ca_file", "HELPDESK_TLS_CLIENT_CA_FILE"),
     ("privacy.key_file", "HELPDESK_PRIVACY_KEY_FILE"),
     ("audit.signing_key_file", "HELPDESK_AUDIT_SIGNING_KEY_FILE"),
+    ("limits.max_tags", "HELPDESK_LIMITS_MAX_TAGS"),
+    ("limits.max_tag_chars", "HELPDESK_LIMITS_MAX_TAG_CHARS"),
+    ("limits.max_metadata_entries", "HELPDESK_LIMITS_MAX_METADATA_ENTRIES"),
+    ("limits.max_metadata_key_chars", "HELPDESK_LIMITS_MAX_METADATA_KEY_CHARS"),
+    ("limits.max_metadata_value_chars", "HELPDESK_LIMITS_MAX_METADATA_VALUE_CHARS"),
+    ("limits.max_request_id_chars", "HELPDESK_LIMITS_MAX_REQUEST_ID_CHARS"),
 ];
 
 /// The variable that names a config file when `--config` is not given.

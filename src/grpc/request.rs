@@ -7,7 +7,10 @@ use tonic::{Request, Status};
 use super::{convert::from_timestamp, status::bad_field};
 use crate::{
     auth::{ANONYMOUS, Principal},
-    domain::Actor,
+    domain::{
+        Actor,
+        limits::{NUL_REFUSED, has_nul},
+    },
     store::PageRequest,
 };
 
@@ -55,6 +58,15 @@ pub fn non_empty(value: String) -> Option<String> {
     (!value.trim().is_empty()).then_some(value)
 }
 
+/// A text filter of a listing as an option (empty or blank: not given); a NUL character is refused
+/// naming `field`, as it is in every stored text.
+pub fn filter_text(field: &str, value: String) -> Result<Option<String>, Status> {
+    if has_nul(&value) {
+        return Err(bad_field(field, NUL_REFUSED));
+    }
+    Ok(non_empty(value))
+}
+
 /// An optional timestamp field as a time, refused naming `field`.
 pub fn time(field: &str, ts: Option<prost_types::Timestamp>) -> Result<Option<DateTime<Utc>>, Status> {
     ts.map(|ts| from_timestamp(&ts).map_err(|e| bad_field(field, e))).transpose()
@@ -75,6 +87,8 @@ mod tests {
         assert_eq!(page(10, String::new()).map(|p| p.page_size).ok(), Some(10));
         assert_eq!(page(5_000, " ".into()).map(|p| (p.page_size, p.page_token)).ok(), Some((MAX_PAGE_SIZE, None)));
         assert!(page(-1, String::new()).is_err());
+        assert_eq!(filter_text("queue", " ".into()).ok(), Some(None));
+        assert_eq!(filter_text("queue", "a\0".into()).map_err(|s| s.code()), Err(tonic::Code::InvalidArgument));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::{
     status::{bad_field, to_status},
 };
 use crate::{
+    domain::limits::check_request_id,
     privacy::Masked,
     proto::{
         BacktestRulesRequest, BacktestRulesResponse, CheckRulesRequest, CheckRulesResponse, GetRulesRequest,
@@ -48,9 +49,11 @@ impl TriageService for TriageApi {
     ) -> Result<Response<TriageTicketResponse>, Status> {
         let actor = actor(&request);
         let message = request.into_inner();
+        let request_id = message.request_id.trim();
+        check_request_id(request_id, &self.services.intake.limits().fields)
+            .map_err(|e| to_status(ServiceError::Invalid(e)))?;
         let draft = draft(message.ticket)?;
-        let options =
-            IntakeOptions { dry_run: message.dry_run, request_id: Some(message.request_id.as_str()), actor: &actor };
+        let options = IntakeOptions { dry_run: message.dry_run, request_id: Some(request_id), actor: &actor };
         let accepted = self
             .services
             .intake

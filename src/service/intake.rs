@@ -14,7 +14,7 @@ use super::{
     records,
 };
 use crate::{
-    domain::{Actor, Limits, Ticket, TicketDraft, validate_draft},
+    domain::{Actor, Ticket, TicketDraft, TicketLimits, validate_draft},
     metrics::record,
     store::{NewTriage, Store},
     triage::{
@@ -53,14 +53,14 @@ pub struct Accepted {
 pub struct Intake {
     engine: Arc<TriageEngine>,
     store: Store,
-    limits: Limits,
+    limits: TicketLimits,
     duplicates: DuplicateSettings,
 }
 
 impl Intake {
     /// Intake over `engine` and `store`, validating against `limits`, looking for near-duplicates as
     /// the default [`DuplicateSettings`] say.
-    pub fn new(engine: Arc<TriageEngine>, store: Store, limits: Limits) -> Self {
+    pub fn new(engine: Arc<TriageEngine>, store: Store, limits: TicketLimits) -> Self {
         Intake { engine, store, limits, duplicates: DuplicateSettings::default() }
     }
 
@@ -77,7 +77,7 @@ impl Intake {
     }
 
     /// The validation limits in force.
-    pub fn limits(&self) -> &Limits {
+    pub fn limits(&self) -> &TicketLimits {
         &self.limits
     }
 

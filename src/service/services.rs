@@ -24,7 +24,7 @@ impl Services {
     /// The services the settings describe over `store` and `engine`; streams end when `stopping`
     /// turns true.
     pub fn new(settings: &Settings, store: Store, engine: Arc<TriageEngine>, stopping: watch::Receiver<bool>) -> Self {
-        let limits = settings.triage_settings().limits;
+        let limits = settings.ticket_limits();
         let intake = Intake::new(engine, store.clone(), limits).with_duplicates(settings.duplicates);
         Services {
             tickets: Tickets::new(store.clone(), limits),

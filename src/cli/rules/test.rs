@@ -91,7 +91,7 @@ pub fn run(args: TestArgs, settings: &Settings) -> Result<ExitCode, CliError> {
     let current = engine.triager();
     let candidate = current.with_rules(Arc::new(rules));
     let records = load_records(&args.input, args.format)?;
-    let limits = settings.triage_settings().limits;
+    let limits = settings.ticket_limits();
     let now = Utc::now();
     let mut lines = Vec::with_capacity(records.len());
     for record in records {

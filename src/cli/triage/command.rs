@@ -109,7 +109,7 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
             }
         }
         Triage::Remote(remote) => {
-            let limits = settings.triage_settings().limits;
+            let limits = settings.ticket_limits();
             remote.run(records, args.store, &limits, &mut report).await.map_err(write_error)?;
         }
     }

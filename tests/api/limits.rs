@@ -1,0 +1,135 @@
+//! Limits on what a caller sends, over a real socket: every over-limit answer is INVALID_ARGUMENT or
+//! RESOURCE_EXHAUSTED naming the setting and its value, and nothing is stored from a refused call.
+
+use helpdesk_ai::{config::Settings, proto};
+use tokio_stream::StreamExt;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::support::{Backend, TestApp, settings, spawn_app_on, spawn_with, ticket};
+
+/// The (field, description) pairs of a status's BadRequest details.
+fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| (v.field, v.description)).collect())
+        .unwrap_or_default()
+}
+
+async fn stored(app: &mut TestApp) -> u64 {
+    app.tickets.get_stats(proto::GetStatsRequest::default()).await.expect("stats").into_inner().total
+}
+
+fn triage_request(ticket: proto::Ticket, request_id: &str) -> proto::TriageTicketRequest {
+    proto::TriageTicketRequest { ticket: Some(ticket), request_id: request_id.into(), ..Default::default() }
+}
+
+#[tokio::test]
+async fn too_many_tags_or_entries_are_one_violation_naming_the_setting() {
+    let mut limited = settings();
+    limited.limits.max_tags = 64;
+    let mut app = spawn_with(limited, None).await;
+    let mut many = ticket("VPN down", "Nobody can connect.");
+    many.tags = (0..80_000).map(|n| format!("tag-{n}")).collect();
+    let refused = app.triage.triage_ticket(triage_request(many, "")).await.expect_err("too many tags");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        violations(&refused),
+        [("ticket.tags".to_owned(), "80000 tags; at most 64 are allowed (limits.max_tags)".to_owned())]
+    );
+
+    let mut blank = ticket("VPN down", "Nobody can connect.");
+    blank.tags = vec![" ".into(); 50_000];
+    let refused = app.triage.triage_ticket(triage_request(blank, "")).await.expect_err("blank tags");
+    assert_eq!(violations(&refused).len(), 1, "one violation for the list, not one per tag");
+
+    let mut wide = ticket("VPN down", "Nobody can connect.");
+    wide.metadata = (0..51).map(|n| (format!("key-{n}"), "v".to_owned())).collect();
+    wide.tags = vec!["x".repeat(101)];
+    let refused = app.triage.triage_ticket(triage_request(wide, "")).await.expect_err("too many entries");
+    assert_eq!(
+        violations(&refused),
+        [
+            ("ticket.tags[0]".to_owned(), "101 characters; at most 100 are allowed (limits.max_tag_chars)".to_owned()),
+            (
+                "ticket.metadata".to_owned(),
+                "51 entries; at most 50 are allowed (limits.max_metadata_entries)".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(stored(&mut app).await, 0);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_request_id_is_refused_before_anything_is_stored() {
+    let mut app = spawn_with(Settings { ..settings() }, None).await;
+    let long = "r".repeat(3_900_000);
+    let refused = app
+        .triage
+        .triage_ticket(triage_request(ticket("VPN down", "Nobody can connect."), &long))
+        .await
+        .expect_err("a 3.9 MB request id");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        violations(&refused),
+        [(
+            "request_id".to_owned(),
+            "3900000 characters; at most 128 are allowed (limits.max_request_id_chars)".to_owned()
+        )]
+    );
+    assert_eq!(stored(&mut app).await, 0);
+    app.shutdown().await;
+}
+
+async fn a_nul_character_is_refused_alike_on_every_store(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
+    let refused = app
+        .triage
+        .triage_ticket(triage_request(ticket("VPN\0down", "Nobody can connect."), ""))
+        .await
+        .expect_err("a NUL in the title");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        violations(&refused),
+        [("ticket.title".to_owned(), "must not contain NUL (U+0000) characters".to_owned())]
+    );
+    let refused =
+        app.triage.triage_ticket(triage_request(ticket("VPN down", "x"), "retry\0")).await.expect_err("in the id");
+    assert_eq!(violations(&refused)[0].0, "request_id");
+    let mut tagged = ticket("VPN down", "Nobody can connect.");
+    tagged.metadata.insert("tier".into(), "gold\0".into());
+    let create = proto::CreateTicketRequest { ticket: Some(tagged) };
+    let refused = app.tickets.create_ticket(create).await.expect_err("a NUL in a metadata value");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    let listing = proto::ListTicketsRequest { queue: "billing\0".into(), ..Default::default() };
+    let refused = app.tickets.list_tickets(listing).await.expect_err("a NUL in a filter");
+    assert_eq!(violations(&refused)[0].0, "queue");
+
+    // In a stream, the refused items are answered alone and the others stored.
+    let items: Vec<proto::StreamTriageRequest> = (0..100)
+        .map(|n| {
+            let title = if n % 10 == 3 { format!("Printer {n}\0") } else { format!("Printer {n}") };
+            proto::StreamTriageRequest {
+                ticket: Some(ticket(&title, "It prints blank pages on floor 3.")),
+                client_id: n.to_string(),
+                dry_run: false,
+            }
+        })
+        .collect();
+    let mut outcomes = app.batch.stream_triage(tokio_stream::iter(items)).await.expect("stream").into_inner();
+    let mut refused = Vec::new();
+    while let Some(answer) = outcomes.next().await {
+        let outcome = answer.expect("an outcome").outcome.expect("set");
+        if let Some(proto::triage_outcome::Outcome::Error(error)) = outcome.outcome {
+            assert_eq!(error.code, Code::InvalidArgument as i32);
+            assert_eq!(error.field_violations[0].field, "ticket.title");
+            refused.push(outcome.client_id);
+        }
+    }
+    assert_eq!(refused, ["3", "13", "23", "33", "43", "53", "63", "73", "83", "93"]);
+    assert_eq!(stored(&mut app).await, 90);
+    app.shutdown().await;
+}
+
+on_every_backend!(a_nul_character_is_refused_alike_on_every_store);
