@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{error::ServiceError, intake::Intake, records};
 use crate::{
-    domain::{Actor, TicketDraft, validate_draft},
+    domain::{Actor, TicketDraft, ValidationErrors, validate_draft},
     triage::{
         RuleSet, RulesFormat, TriageResult,
         backtest::{BacktestReport, backtest},
@@ -157,14 +157,18 @@ async fn lint(candidate: Candidate) -> Result<LintReport, ServiceError> {
     Ok(tokio::task::spawn_blocking(move || lint_text(&candidate.text, candidate.format)).await?)
 }
 
-/// A candidate's rules and warnings; invalid rules are INVALID_ARGUMENT naming every error.
+/// A candidate's rules and warnings; invalid rules are INVALID_ARGUMENT with one violation of
+/// `rules.text` per error.
 async fn loaded(candidate: Candidate) -> Result<(RuleSet, Vec<Finding>), ServiceError> {
     let report = lint(candidate).await?;
     match report.rules {
         Some(rules) => Ok((rules, report.findings)),
         None => {
-            let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string());
-            Err(ServiceError::field("rules.text", errors.collect::<Vec<_>>().join("; ")))
+            let mut errors = ValidationErrors::default();
+            for finding in report.findings.iter().filter(|f| f.severity == Severity::Error) {
+                errors.push("rules.text", finding.to_string());
+            }
+            Err(ServiceError::Invalid(errors))
         }
     }
 }

@@ -82,6 +82,27 @@ async fn a_long_request_id_is_refused_before_anything_is_stored() {
     app.shutdown().await;
 }
 
+#[tokio::test]
+async fn thousands_of_violations_are_answered_within_a_few_kilobytes() {
+    let mut wide = settings();
+    wide.limits.max_tags = 10_000;
+    let mut app = spawn_with(wide, None).await;
+    let mut blank = ticket("VPN down", "Nobody can connect.");
+    blank.tags = vec![" ".into(); 10_000];
+    let refused = app.triage.triage_ticket(triage_request(blank, "")).await.expect_err("10,000 blank tags");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    let listed = violations(&refused);
+    assert!(listed.len() <= 101, "{} violations listed", listed.len());
+    assert_eq!(listed[0], ("ticket.tags[0]".to_owned(), "must not be blank".to_owned()));
+    let (field, summary) = listed.last().expect("a summary");
+    let more = 10_000 - (listed.len() - 1);
+    assert_eq!(field, &format!("ticket.tags[{}]", listed.len() - 1));
+    assert!(summary.starts_with(&format!("and {more} more violation(s) not listed")), "{summary}");
+    assert!(refused.message().len() <= 512 && refused.message().ends_with("(10000 violations in all)"));
+    assert!(refused.details().len() < 4 * 1024, "{} bytes of details", refused.details().len());
+    app.shutdown().await;
+}
+
 async fn a_nul_character_is_refused_alike_on_every_store(backend: Backend) {
     let mut app = spawn_app_on(&backend).await;
     let refused = app
