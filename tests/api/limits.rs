@@ -1,9 +1,14 @@
 //! Limits on what a caller sends, over a real socket: every over-limit answer is INVALID_ARGUMENT or
 //! RESOURCE_EXHAUSTED naming the setting and its value, and nothing is stored from a refused call.
 
+use bytes::{Buf, BufMut};
 use helpdesk_ai::{config::Settings, proto};
+use prost::Message;
 use tokio_stream::StreamExt;
-use tonic::Code;
+use tonic::{
+    Code, Status,
+    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
+};
 use tonic_types::StatusExt;
 
 use crate::support::{Backend, TestApp, settings, spawn_app_on, spawn_with, ticket};
@@ -100,6 +105,133 @@ async fn thousands_of_violations_are_answered_within_a_few_kilobytes() {
     assert!(summary.starts_with(&format!("and {more} more violation(s) not listed")), "{summary}");
     assert!(refused.message().len() <= 512 && refused.message().ends_with("(10000 violations in all)"));
     assert!(refused.details().len() < 4 * 1024, "{} bytes of details", refused.details().len());
+    app.shutdown().await;
+}
+
+/// A codec that sends bytes as they are, to put on the wire what no generated client would.
+#[derive(Clone, Copy, Default)]
+struct RawBytes;
+
+impl Encoder for RawBytes {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawBytes {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining()).to_vec()))
+    }
+}
+
+impl Codec for RawBytes {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawBytes;
+    type Decoder = RawBytes;
+
+    fn encoder(&mut self) -> RawBytes {
+        RawBytes
+    }
+
+    fn decoder(&mut self) -> RawBytes {
+        RawBytes
+    }
+}
+
+/// Sends `messages` (encoded or not) to `path` as a client stream; the status the call ends with.
+async fn stream_raw(app: &TestApp, path: &'static str, messages: Vec<Vec<u8>>) -> Status {
+    let mut grpc = tonic::client::Grpc::new(app.channel.clone());
+    grpc.ready().await.expect("ready");
+    let path = http::uri::PathAndQuery::from_static(path);
+    let answer = grpc.streaming(tonic::Request::new(tokio_stream::iter(messages)), path, RawBytes).await;
+    let mut stream = match answer {
+        Ok(stream) => stream.into_inner(),
+        Err(status) => return status,
+    };
+    loop {
+        match stream.next().await {
+            Some(Ok(_)) => continue,
+            Some(Err(status)) => return status,
+            None => return Status::ok(""),
+        }
+    }
+}
+
+/// Sends one message (encoded or not) to the unary method at `path`.
+async fn unary_raw(app: &TestApp, path: &'static str, message: Vec<u8>) -> Status {
+    let mut grpc = tonic::client::Grpc::new(app.channel.clone());
+    grpc.ready().await.expect("ready");
+    let path = http::uri::PathAndQuery::from_static(path);
+    match grpc.unary(tonic::Request::new(message), path, RawBytes).await {
+        Ok(_) => Status::ok(""),
+        Err(status) => status,
+    }
+}
+
+fn item(title: &str, description: &str) -> Vec<u8> {
+    let request = proto::StreamTriageRequest { ticket: Some(ticket(title, description)), ..Default::default() };
+    request.encode_to_vec()
+}
+
+#[tokio::test]
+async fn a_message_over_max_message_bytes_is_resource_exhausted_naming_the_setting() {
+    let mut app = spawn_with(Settings { max_message_bytes: 64 * 1024, ..settings() }, None).await;
+    let big = ticket("Printer", &"The printer jams. ".repeat(10_000));
+    let size = proto::TriageTicketRequest { ticket: Some(big.clone()), ..Default::default() }.encoded_len();
+    let refused = app.triage.triage_ticket(triage_request(big.clone(), "")).await.expect_err("too large");
+    assert_eq!(refused.code(), Code::ResourceExhausted);
+    assert_eq!(
+        refused.message(),
+        format!("the request message has {size} bytes; at most 65536 are allowed (max_message_bytes)")
+    );
+
+    // A stream: the items before the large one are answered, then the call ends naming the item.
+    let items = vec![item("VPN down", "Nobody can connect."), item("Printer", &"The printer jams. ".repeat(10_000))];
+    let ended = stream_raw(&app, "/helpdesk.v1.BatchTriageService/StreamTriage", items).await;
+    assert_eq!(ended.code(), Code::ResourceExhausted);
+    assert!(ended.message().starts_with("item 1: the request message has "), "{}", ended.message());
+    assert!(ended.message().ends_with("; at most 65536 are allowed (max_message_bytes)"), "{}", ended.message());
+    assert_eq!(stored(&mut app).await, 1, "the item before it was stored");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_the_request_message_are_invalid_argument() {
+    let mut app = spawn_with(settings(), None).await;
+    let garbage = vec![0xff, 0xff, 0xff, 0xff, 0x0f];
+    let refused = unary_raw(&app, "/helpdesk.v1.TriageService/TriageTicket", garbage.clone()).await;
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(
+        refused.message().starts_with("the request is not a valid message of the method's request type"),
+        "{}",
+        refused.message()
+    );
+    // Invalid UTF-8 in a string field is undecodable too.
+    let mut bad_text = proto::TriageTicketRequest { request_id: "x".into(), ..Default::default() }.encode_to_vec();
+    let last = bad_text.len() - 1;
+    bad_text[last] = 0xff;
+    let refused = unary_raw(&app, "/helpdesk.v1.TriageService/TriageTicket", bad_text).await;
+    assert_eq!(refused.code(), Code::InvalidArgument, "{}", refused.message());
+    let refused = unary_raw(&app, "/helpdesk.v1.AuditService/VerifyAuditChain", garbage.clone()).await;
+    assert_eq!(refused.code(), Code::InvalidArgument, "{}", refused.message());
+
+    let items = vec![item("VPN down", "Nobody can connect."), garbage];
+    let ended = stream_raw(&app, "/helpdesk.v1.BatchTriageService/StreamTriage", items).await;
+    assert_eq!(ended.code(), Code::InvalidArgument);
+    assert!(
+        ended.message().starts_with("item 1: the request is not a valid message of the method's request type"),
+        "{}",
+        ended.message()
+    );
+    assert_eq!(stored(&mut app).await, 1);
     app.shutdown().await;
 }
 
