@@ -10,9 +10,9 @@ use super::{error::ServiceError, intake::Intake, records};
 use crate::{
     domain::{Actor, TicketDraft, ValidationErrors, validate_draft},
     triage::{
-        RuleSet, RulesFormat, TriageResult,
+        RuleSet, RulesFormat, RulesLimits, TriageResult,
         backtest::{BacktestReport, backtest},
-        rules::{Finding, LintReport, Severity, lint_text},
+        rules::{Finding, LintReport, Severity, lint_text_within},
     },
 };
 
@@ -74,12 +74,14 @@ pub struct BacktestRequest {
 pub struct Rules {
     intake: Intake,
     source: String,
+    limits: RulesLimits,
 }
 
 impl Rules {
-    /// The operations over `intake`; `source` names where the rules in force came from.
-    pub fn new(intake: Intake, source: String) -> Self {
-        Rules { intake, source }
+    /// The operations over `intake`, checking candidates within `limits`; `source` names where the
+    /// rules in force came from.
+    pub fn new(intake: Intake, source: String, limits: RulesLimits) -> Self {
+        Rules { intake, source, limits }
     }
 
     /// The rules in force.
@@ -87,9 +89,10 @@ impl Rules {
         RulesInForce { rules: self.intake.engine().triager().rules_arc(), source: self.source.clone() }
     }
 
-    /// Checks and lints a candidate: an invalid one is a report with errors, not a failure.
+    /// Checks and lints a candidate: an invalid one is a report with errors, not a failure; one over
+    /// a limit is refused (INVALID_ARGUMENT naming the limit).
     pub async fn check(&self, candidate: Candidate) -> Result<LintReport, ServiceError> {
-        lint(candidate).await
+        lint(candidate, self.limits).await
     }
 
     /// Triages `draft` under the candidate and under the rules in force, as of `now`, near-duplicates
@@ -101,7 +104,7 @@ impl Rules {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<TrialOutcome, ServiceError> {
-        let (rules, findings) = loaded(candidate).await?;
+        let (rules, findings) = loaded(candidate, self.limits).await?;
         let ticket = validate_draft(draft, self.intake.limits(), now, &mut rand::rng())
             .map_err(|e| ServiceError::Invalid(e.prefixed("ticket")))?;
         let similar = self.intake.similar_to(&ticket).await;
@@ -126,7 +129,7 @@ impl Rules {
     ) -> Result<(BacktestReport, Vec<Finding>), ServiceError> {
         let limit = bounded("limit", request.limit, DEFAULT_REPLAY, MAX_REPLAY)?;
         let examples = bounded("max_examples", request.max_examples, DEFAULT_EXAMPLES, MAX_EXAMPLES)?;
-        let (rules, findings) = loaded(candidate).await?;
+        let (rules, findings) = loaded(candidate, self.limits).await?;
         let store = self.intake.store();
         let tickets = store.triaged_tickets(request.created_after, request.created_before, u64::from(limit)).await?;
         let current = self.intake.engine().triager();
@@ -149,18 +152,30 @@ fn bounded(field: &str, value: u32, default: u32, max: u32) -> Result<u32, Servi
     }
 }
 
-/// Lints a candidate on the blocking pool; `rules.text` is required.
-async fn lint(candidate: Candidate) -> Result<LintReport, ServiceError> {
+/// Lints a candidate on the blocking pool within `limits`; `rules.text` is required, and a candidate
+/// over a limit is INVALID_ARGUMENT with one violation of `rules.text` per limit reached.
+async fn lint(candidate: Candidate, limits: RulesLimits) -> Result<LintReport, ServiceError> {
     if candidate.text.trim().is_empty() {
         return Err(ServiceError::field("rules.text", "is required: the whole rules file"));
     }
-    Ok(tokio::task::spawn_blocking(move || lint_text(&candidate.text, candidate.format)).await?)
+    // Refused before the text is handed to a thread: it costs a comparison.
+    if let Some(message) = limits.document_refusal(candidate.text.len()) {
+        return Err(ServiceError::field("rules.text", message));
+    }
+    let report =
+        tokio::task::spawn_blocking(move || lint_text_within(&candidate.text, candidate.format, &limits)).await?;
+    let mut over = ValidationErrors::default();
+    for finding in report.limits_reached() {
+        let rule = finding.rule.as_ref().map(|r| format!("rule {r:?}: ")).unwrap_or_default();
+        over.push("rules.text", format!("{rule}{}: {}", finding.path, finding.message));
+    }
+    if over.is_empty() { Ok(report) } else { Err(ServiceError::Invalid(over)) }
 }
 
 /// A candidate's rules and warnings; invalid rules are INVALID_ARGUMENT with one violation of
 /// `rules.text` per error.
-async fn loaded(candidate: Candidate) -> Result<(RuleSet, Vec<Finding>), ServiceError> {
-    let report = lint(candidate).await?;
+async fn loaded(candidate: Candidate, limits: RulesLimits) -> Result<(RuleSet, Vec<Finding>), ServiceError> {
+    let report = lint(candidate, limits).await?;
     match report.rules {
         Some(rules) => Ok((rules, report.findings)),
         None => {

@@ -28,7 +28,7 @@ impl Services {
         let intake = Intake::new(engine, store.clone(), limits).with_duplicates(settings.duplicates);
         Services {
             tickets: Tickets::new(store.clone(), limits),
-            rules: Rules::new(intake.clone(), rules_source(settings)),
+            rules: Rules::new(intake.clone(), rules_source(settings), settings.limits.rules()),
             audit: Audit::new(store, stopping, Duration::from_millis(settings.audit_watch_poll_interval_ms)),
             intake,
         }

@@ -235,6 +235,56 @@ async fn bytes_that_are_not_the_request_message_are_invalid_argument() {
     app.shutdown().await;
 }
 
+fn candidate(text: String) -> Option<proto::CandidateRules> {
+    Some(proto::CandidateRules { text, format: proto::RulesFormat::Yaml as i32 })
+}
+
+/// A rules document of `count` rules, each matching a regex.
+fn regex_rules(count: usize, pattern: &str) -> String {
+    let rules: String = (0..count)
+        .map(|n| {
+            format!(
+                "  - {{ id: r{n}, priority: {n}, when: {{ field: title, op: matches, value: '{pattern}' }}, then: {{ queue: q }} }}\n"
+            )
+        })
+        .collect();
+    format!("name: many\ndefault_queue: q\nrules:\n{rules}")
+}
+
+#[tokio::test]
+async fn a_rules_document_over_its_limits_is_refused_naming_them() {
+    let mut app = spawn_with(settings(), None).await;
+    let deep = format!("name: n\ndefault_queue: q\nrules: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let cases = [
+        (regex_rules(2_500, r"\w{20}"), "rules: 2500 rules; at most 1000 are allowed (limits.max_rules)".to_owned()),
+        (regex_rules(900, r"\w{20}"), "are allowed (limits.max_rules_regex_bytes)".to_owned()),
+        (regex_rules(1, r"\w{100}"), "at most 1048576 are allowed (limits.max_regex_bytes)".to_owned()),
+        (deep, "at most 80 are allowed (limits.max_rules_depth = 32 condition levels".to_owned()),
+        (
+            format!("# {}\n{}", "x".repeat(2 << 20), regex_rules(1, "a")),
+            "at most 1048576 are allowed (limits.max_rules_document_bytes)".to_owned(),
+        ),
+        (
+            "name: &a n\ndefault_queue: *a\nrules: []\n".to_owned(),
+            "line 2: YAML aliases (*name) are not accepted".to_owned(),
+        ),
+    ];
+    for (text, expected) in cases {
+        let check = proto::CheckRulesRequest { rules: candidate(text.clone()) };
+        let refused = app.triage.check_rules(check).await.expect_err(&expected);
+        assert_eq!(refused.code(), Code::InvalidArgument, "{expected}");
+        let listed = violations(&refused);
+        assert_eq!(listed[0].0, "rules.text");
+        assert!(listed[0].1.contains(&expected), "{expected}: {listed:?}");
+        let test = proto::TestRulesRequest { rules: candidate(text), ticket: Some(ticket("VPN down", "x")) };
+        let refused = app.triage.test_rules(test).await.expect_err(&expected);
+        assert_eq!(refused.code(), Code::InvalidArgument, "{expected}");
+    }
+    let fine = app.triage.check_rules(proto::CheckRulesRequest { rules: candidate(regex_rules(10, r"\w{20}")) }).await;
+    assert!(fine.expect("ten such regexes fit").into_inner().valid);
+    app.shutdown().await;
+}
+
 async fn a_nul_character_is_refused_alike_on_every_store(backend: Backend) {
     let mut app = spawn_app_on(&backend).await;
     let refused = app

@@ -58,6 +58,12 @@ fn sample(key: &str) -> (&'static str, Value) {
         "limits.max_metadata_key_chars" => ("30", json!(30)),
         "limits.max_metadata_value_chars" => ("300", json!(300)),
         "limits.max_request_id_chars" => ("64", json!(64)),
+        "limits.max_rules_document_bytes" => ("65536", json!(65536)),
+        "limits.max_rules" => ("200", json!(200)),
+        "limits.max_rules_depth" => ("16", json!(16)),
+        "limits.max_regex_bytes" => ("262144", json!(262144)),
+        "limits.max_regex_dfa_bytes" => ("524288", json!(524288)),
+        "limits.max_rules_regex_bytes" => ("8388608", json!(8388608)),
         other => panic!("config::ENV_VARS has {other}, which this test has no sample value for"),
     }
 }

@@ -56,7 +56,8 @@ pub async fn run(args: BacktestArgs, settings: &Settings) -> Result<ExitCode, Cl
         value.as_deref().map(|v| parse_when(v, now).map_err(|e| CliError::Usage(format!("{flag}: {e}")))).transpose()
     };
     let (since, until) = (when(&args.since, "--since")?, when(&args.until, "--until")?);
-    let rules = RuleSet::load(&args.file).map_err(|e| CliError::Failed(e.to_string()))?;
+    let rules =
+        RuleSet::load_within(&args.file, &settings.limits.rules()).map_err(|e| CliError::Failed(e.to_string()))?;
     let engine = engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?;
     let store = open_store(settings).await?;
     let tickets = store

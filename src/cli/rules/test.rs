@@ -86,7 +86,8 @@ struct Line {
 
 /// Runs `helpdesk rules test`.
 pub fn run(args: TestArgs, settings: &Settings) -> Result<ExitCode, CliError> {
-    let rules = RuleSet::load(&args.file).map_err(|e| CliError::Failed(e.to_string()))?;
+    let rules =
+        RuleSet::load_within(&args.file, &settings.limits.rules()).map_err(|e| CliError::Failed(e.to_string()))?;
     let engine = engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?;
     let current = engine.triager();
     let candidate = current.with_rules(Arc::new(rules));
