@@ -39,6 +39,8 @@ pub struct LimitSettings {
     pub max_regex_dfa_bytes: usize,
     /// Most memory the regexes of one rules document take compiled, all together, in bytes.
     pub max_rules_regex_bytes: usize,
+    /// Most stored tickets one backtest (BacktestRules) may replay.
+    pub max_backtest_tickets: u32,
 }
 
 impl Default for LimitSettings {
@@ -58,6 +60,7 @@ impl Default for LimitSettings {
             max_regex_bytes: rules.max_regex_bytes,
             max_regex_dfa_bytes: rules.max_regex_dfa_bytes,
             max_rules_regex_bytes: rules.max_regex_total_bytes,
+            max_backtest_tickets: 100_000,
         }
     }
 }
@@ -66,7 +69,7 @@ impl LimitSettings {
     /// Each setting with its value and the range it may be set in (0 is never allowed: a limit of
     /// nothing would refuse every call; the upper bounds keep one call's cost within what a server
     /// can afford).
-    fn bounds(&self) -> [(&'static str, usize, usize); 12] {
+    fn bounds(&self) -> [(&'static str, usize, usize); 13] {
         const MIB: usize = 1024 * 1024;
         [
             ("limits.max_tags", self.max_tags, 10_000),
@@ -82,6 +85,7 @@ impl LimitSettings {
             ("limits.max_regex_bytes", self.max_regex_bytes, 256 * MIB),
             ("limits.max_regex_dfa_bytes", self.max_regex_dfa_bytes, 256 * MIB),
             ("limits.max_rules_regex_bytes", self.max_rules_regex_bytes, 4096 * MIB),
+            ("limits.max_backtest_tickets", self.max_backtest_tickets as usize, 10_000_000),
         ]
     }
 

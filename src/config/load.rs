@@ -63,6 +63,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("limits.max_regex_bytes", "HELPDESK_LIMITS_MAX_REGEX_BYTES"),
     ("limits.max_regex_dfa_bytes", "HELPDESK_LIMITS_MAX_REGEX_DFA_BYTES"),
     ("limits.max_rules_regex_bytes", "HELPDESK_LIMITS_MAX_RULES_REGEX_BYTES"),
+    ("limits.max_backtest_tickets", "HELPDESK_LIMITS_MAX_BACKTEST_TICKETS"),
 ];
 
 /// The variable that names a config file when `--config` is not given.

@@ -1,6 +1,8 @@
 //! What the services read off every request besides its message: the caller, page sizes, optional
 //! strings and times, the ticket a call is about.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
@@ -35,6 +37,23 @@ pub fn actor<T>(request: &Request<T>) -> Actor {
         .filter(|a| !a.is_empty() && a.len() <= 200)
         .map(str::to_owned);
     Actor::named(principal).on_behalf_of(on_behalf_of)
+}
+
+/// The time the caller gives the call, from its `grpc-timeout` header (`30S`, `500m`: hours,
+/// minutes, seconds, milli-, micro-, nanoseconds), if it sends one that reads.
+pub fn caller_timeout<T>(request: &Request<T>) -> Option<Duration> {
+    let value = request.metadata().get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    let amount: u64 = digits.parse().ok().filter(|_| digits.len() <= 8)?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount * 3600),
+        "M" => Duration::from_secs(amount * 60),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
 }
 
 /// Names the ticket a call is about in the call's span (never the requester's address or the text).
@@ -89,6 +108,20 @@ mod tests {
         assert!(page(-1, String::new()).is_err());
         assert_eq!(filter_text("queue", " ".into()).ok(), Some(None));
         assert_eq!(filter_text("queue", "a\0".into()).map_err(|s| s.code()), Err(tonic::Code::InvalidArgument));
+    }
+
+    #[test]
+    fn the_callers_timeout_is_read_from_grpc_timeout() {
+        let mut request = Request::new(());
+        assert_eq!(caller_timeout(&request), None);
+        for (value, expected) in
+            [("5S", Duration::from_secs(5)), ("250m", Duration::from_millis(250)), ("2M", Duration::from_secs(120))]
+        {
+            request.metadata_mut().insert("grpc-timeout", value.parse().expect("ascii"));
+            assert_eq!(caller_timeout(&request), Some(expected), "{value}");
+        }
+        request.metadata_mut().insert("grpc-timeout", "soon".parse().expect("ascii"));
+        assert_eq!(caller_timeout(&request), None);
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub fn grpc_code(code: ServiceErrorCode) -> Code {
         ServiceErrorCode::NotFound => Code::NotFound,
         ServiceErrorCode::AlreadyExists => Code::AlreadyExists,
         ServiceErrorCode::FailedPrecondition => Code::FailedPrecondition,
+        ServiceErrorCode::ResourceExhausted => Code::ResourceExhausted,
         ServiceErrorCode::Unavailable => Code::Unavailable,
         ServiceErrorCode::Internal => Code::Internal,
     }

@@ -9,7 +9,7 @@ use super::{
         backtest_to_proto, candidate_from_proto, check_to_proto, result_to_proto, rules_to_proto, ticket_from_proto,
         ticket_to_proto, trial_to_proto,
     },
-    request::{actor, record_ticket, time},
+    request::{actor, caller_timeout, record_ticket, time},
     status::{bad_field, to_status},
 };
 use crate::{
@@ -100,6 +100,7 @@ impl TriageService for TriageApi {
         request: Request<BacktestRulesRequest>,
     ) -> Result<Response<BacktestRulesResponse>, Status> {
         let actor = actor(&request);
+        let caller_timeout = caller_timeout(&request);
         let m = request.into_inner();
         let candidate = candidate_from_proto(m.rules)?;
         let window = BacktestRequest {
@@ -107,6 +108,7 @@ impl TriageService for TriageApi {
             created_before: time("created_before", m.created_before)?,
             limit: m.limit,
             max_examples: m.max_examples,
+            caller_timeout,
         };
         let (report, findings) = self.services.rules.backtest(candidate, window, &actor).await.map_err(to_status)?;
         Ok(Response::new(backtest_to_proto(report, &findings)))

@@ -285,6 +285,30 @@ async fn a_rules_document_over_its_limits_is_refused_naming_them() {
     app.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_backtest_asking_for_more_tickets_than_the_limit_is_refused_naming_it() {
+    let mut limited = settings();
+    limited.limits.max_backtest_tickets = 10;
+    let mut app = spawn_with(limited, None).await;
+    for n in 0..3 {
+        app.triage
+            .triage_ticket(triage_request(ticket(&format!("Printer {n}"), "It jams."), ""))
+            .await
+            .expect("stored");
+    }
+    let ask =
+        |limit| proto::BacktestRulesRequest { rules: candidate(regex_rules(1, "jam")), limit, ..Default::default() };
+    let refused = app.triage.backtest_rules(ask(11)).await.expect_err("over the limit");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        violations(&refused),
+        [("limit".to_owned(), "11 tickets; at most 10 are allowed (limits.max_backtest_tickets)".to_owned())]
+    );
+    let report = app.triage.backtest_rules(ask(0)).await.expect("0 means the default, within the limit");
+    assert_eq!(report.into_inner().replayed, 3);
+    app.shutdown().await;
+}
+
 async fn a_nul_character_is_refused_alike_on_every_store(backend: Backend) {
     let mut app = spawn_app_on(&backend).await;
     let refused = app

@@ -64,6 +64,7 @@ fn sample(key: &str) -> (&'static str, Value) {
         "limits.max_regex_bytes" => ("262144", json!(262144)),
         "limits.max_regex_dfa_bytes" => ("524288", json!(524288)),
         "limits.max_rules_regex_bytes" => ("8388608", json!(8388608)),
+        "limits.max_backtest_tickets" => ("5000", json!(5000)),
         other => panic!("config::ENV_VARS has {other}, which this test has no sample value for"),
     }
 }
