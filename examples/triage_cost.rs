@@ -20,7 +20,7 @@ use std::{sync::Arc, time::Duration, time::Instant};
 use chrono::Utc;
 use helpdesk_ai::{
     cli::triage::{InputFormat, load_records},
-    domain::{Limits, validate_draft},
+    domain::{TicketLimits, validate_draft},
     triage::{RuleSet, TriageEngine, TriageSettings, Triager},
 };
 
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tickets: Vec<_> = load_records(&path, Some(InputFormat::Jsonl))?
         .into_iter()
         .filter_map(|record| record.draft)
-        .filter_map(|draft| validate_draft(draft, &Limits::default(), now, &mut rand::rng()).ok())
+        .filter_map(|draft| validate_draft(draft, &TicketLimits::default(), now, &mut rand::rng()).ok())
         .collect();
     // Past the end of the file the tickets come round again, each with a number of its own.
     let tickets: Vec<_> = (0..count)

@@ -160,7 +160,10 @@ impl Application {
         let store = store.grouping_writes();
         let (stop, stopping) = watch::channel(false);
         let services = Services::new(&settings, store.clone(), engine.clone(), stopping);
-        let reloader = settings.rules_path.as_deref().map(|path| RulesReloader::new(path, engine, store.clone()));
+        let reloader = settings
+            .rules_path
+            .as_deref()
+            .map(|path| RulesReloader::new(path, engine, store.clone()).within(settings.limits.rules()));
         Ok(Application {
             settings,
             listener,

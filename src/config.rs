@@ -135,6 +135,8 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     /// The audit log's signing key.
     pub audit: AuditSettings,
+    /// Limits on what a caller controls (docs/limits.md).
+    pub limits: crate::limits::LimitSettings,
 }
 
 impl Default for Settings {
@@ -179,6 +181,7 @@ impl Default for Settings {
             tls: TlsSettings::default(),
             privacy: PrivacySettings::default(),
             audit: AuditSettings::default(),
+            limits: crate::limits::LimitSettings::default(),
         }
     }
 }

@@ -15,6 +15,7 @@
 //! - [`grpc`]: the thin gRPC services, conversions, error mapping and the server.
 //! - [`cli`]: the `helpdesk` subcommands.
 //! - [`config`]: settings from defaults, file and environment.
+//! - [`limits`]: the `limits` settings, every bound on what a caller controls.
 //! - [`telemetry`]: logging set-up.
 //! - [`privacy`]: personal data at rest: data keys, the key ring that seals and opens values and keys
 //!   the requester's blind index, and e-mail masking for logs; no database.
@@ -29,6 +30,7 @@ pub mod config;
 pub mod domain;
 pub mod grpc;
 pub mod learn;
+pub mod limits;
 pub mod metrics;
 pub mod privacy;
 pub mod reload;

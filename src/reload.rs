@@ -17,7 +17,7 @@ use self::watched::{WatchedFile, poll};
 use crate::{
     domain::{Actor, AuditAction, AuditRecord},
     store::Store,
-    triage::{RuleSet, TriageEngine},
+    triage::{RuleSet, RulesLimits, TriageEngine},
 };
 
 /// Actor named in the audit entries of reloads.
@@ -53,13 +53,20 @@ pub struct RulesReloader {
     file: WatchedFile,
     engine: Arc<TriageEngine>,
     store: Store,
+    limits: RulesLimits,
 }
 
 impl RulesReloader {
-    /// A reloader of `path` into `engine`, auditing into `store`. The file's current content counts
-    /// as seen (it is what the engine was built from).
+    /// A reloader of `path` into `engine`, auditing into `store`, checking the file within the default
+    /// limits. The file's current content counts as seen (it is what the engine was built from).
     pub fn new(path: &Path, engine: Arc<TriageEngine>, store: Store) -> Self {
-        RulesReloader { file: WatchedFile::new(path), engine, store }
+        RulesReloader { file: WatchedFile::new(path), engine, store, limits: RulesLimits::default() }
+    }
+
+    /// The same reloader checking the file within `limits`.
+    pub fn within(mut self, limits: RulesLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The rules file.
@@ -73,7 +80,8 @@ impl RulesReloader {
         let reloading = self.file.begin_reload().await;
         let current = self.engine.rules_version();
         let path = self.path().to_owned();
-        let loaded = tokio::task::spawn_blocking(move || RuleSet::load(&path)).await;
+        let limits = self.limits;
+        let loaded = tokio::task::spawn_blocking(move || RuleSet::load_within(&path, &limits)).await;
         let outcome = match loaded {
             Ok(Ok(rules)) if rules.version() == current => ReloadOutcome::Unchanged { version: current },
             Ok(Ok(rules)) => {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::{
-    domain::{Actor, Category, Limits, Priority, Status, Ticket, TicketDraft, validate_draft},
+    domain::{Actor, Category, Priority, Status, Ticket, TicketDraft, TicketLimits, validate_draft},
     service::records,
     store::{NewTriage, Store, StoredTriage},
     triage::{
@@ -56,7 +56,7 @@ pub fn numbered(n: u32, created_at: DateTime<Utc>) -> Ticket {
         tags: vec!["vpn".into()],
         ..TicketDraft::default()
     };
-    validate_draft(draft, &Limits::default(), created_at + Duration::seconds(1), &mut rand::rng())
+    validate_draft(draft, &TicketLimits::default(), created_at + Duration::seconds(1), &mut rand::rng())
         .expect("a valid ticket")
 }
 

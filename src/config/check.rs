@@ -66,6 +66,9 @@ impl Settings {
                 ));
             }
         }
+        if let Some((key, problem)) = self.limits.problem() {
+            return Err(invalid(key, problem));
+        }
         if let Some(problem) = self.duplicates.problem() {
             return Err(invalid("duplicates", problem));
         }

@@ -55,6 +55,19 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("tls.client_ca_file", "HELPDESK_TLS_CLIENT_CA_FILE"),
     ("privacy.key_file", "HELPDESK_PRIVACY_KEY_FILE"),
     ("audit.signing_key_file", "HELPDESK_AUDIT_SIGNING_KEY_FILE"),
+    ("limits.max_tags", "HELPDESK_LIMITS_MAX_TAGS"),
+    ("limits.max_tag_chars", "HELPDESK_LIMITS_MAX_TAG_CHARS"),
+    ("limits.max_metadata_entries", "HELPDESK_LIMITS_MAX_METADATA_ENTRIES"),
+    ("limits.max_metadata_key_chars", "HELPDESK_LIMITS_MAX_METADATA_KEY_CHARS"),
+    ("limits.max_metadata_value_chars", "HELPDESK_LIMITS_MAX_METADATA_VALUE_CHARS"),
+    ("limits.max_request_id_chars", "HELPDESK_LIMITS_MAX_REQUEST_ID_CHARS"),
+    ("limits.max_rules_document_bytes", "HELPDESK_LIMITS_MAX_RULES_DOCUMENT_BYTES"),
+    ("limits.max_rules", "HELPDESK_LIMITS_MAX_RULES"),
+    ("limits.max_rules_depth", "HELPDESK_LIMITS_MAX_RULES_DEPTH"),
+    ("limits.max_regex_bytes", "HELPDESK_LIMITS_MAX_REGEX_BYTES"),
+    ("limits.max_regex_dfa_bytes", "HELPDESK_LIMITS_MAX_REGEX_DFA_BYTES"),
+    ("limits.max_rules_regex_bytes", "HELPDESK_LIMITS_MAX_RULES_REGEX_BYTES"),
+    ("limits.max_backtest_tickets", "HELPDESK_LIMITS_MAX_BACKTEST_TICKETS"),
 ];
 
 /// The variable that names a config file when `--config` is not given.

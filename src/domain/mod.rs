@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod chain_check;
 pub mod ids;
+pub mod limits;
 pub mod patch;
 pub mod signing;
 pub mod ticket;
@@ -13,6 +14,7 @@ pub mod validation;
 pub use audit::{Actor, AuditAction, AuditEntry, AuditRecord};
 pub use chain_check::{ArchiveLine, ChainEnd, ChainReport, ChainVerifier};
 pub use ids::TicketId;
+pub use limits::{FieldLimits, TicketLimits, over_limit};
 pub use patch::{PatchError, TicketPatch};
 pub use signing::{ChainSignature, ChainSigner, KeyError, Keyring, SignatureKind, SignedHead};
 pub use ticket::{Category, Priority, Status, Ticket, TicketDraft};

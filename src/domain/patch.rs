@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
+    limits::TicketLimits,
     ticket::{Category, Priority, Status, Ticket, TicketDraft},
-    validation::{Limits, ValidationErrors, validate_draft},
+    validation::{ValidationErrors, validate_draft},
 };
 
 /// The fields an update may change; `None` leaves a field as it is.
@@ -74,7 +75,7 @@ impl TicketPatch {
     }
 
     /// The ticket after the patch, validated as a whole; `updated_at` becomes `now`.
-    pub fn apply(&self, current: &Ticket, limits: &Limits, now: DateTime<Utc>) -> Result<Ticket, PatchError> {
+    pub fn apply(&self, current: &Ticket, limits: &TicketLimits, now: DateTime<Utc>) -> Result<Ticket, PatchError> {
         if let Some(to) = self.status
             && !current.status.can_transition_to(to)
         {
@@ -111,7 +112,7 @@ mod tests {
             requester_email: "bo@example.com".into(),
             ..TicketDraft::default()
         };
-        validate_draft(draft, &Limits::default(), Utc::now(), &mut rand::rng()).expect("valid")
+        validate_draft(draft, &TicketLimits::default(), Utc::now(), &mut rand::rng()).expect("valid")
     }
 
     #[test]
@@ -122,7 +123,7 @@ mod tests {
             title: Some("Printer jam, floor 3".into()),
             ..Default::default()
         };
-        let next = patch.apply(&current, &Limits::default(), Utc::now()).expect("allowed");
+        let next = patch.apply(&current, &TicketLimits::default(), Utc::now()).expect("allowed");
         assert_eq!(next.title, "Printer jam, floor 3");
         assert_eq!(next.status, Status::InProgress);
         assert_eq!(next.description, current.description);
@@ -136,11 +137,11 @@ mod tests {
         current.status = Status::Closed;
         let reopen = TicketPatch { status: Some(Status::InProgress), ..Default::default() };
         assert_eq!(
-            reopen.apply(&current, &Limits::default(), Utc::now()),
+            reopen.apply(&current, &TicketLimits::default(), Utc::now()),
             Err(PatchError::IllegalTransition { from: Status::Closed, to: Status::InProgress })
         );
         let blank = TicketPatch { title: Some(" ".into()), ..Default::default() };
-        let Err(PatchError::Invalid(errors)) = blank.apply(&ticket(), &Limits::default(), Utc::now()) else {
+        let Err(PatchError::Invalid(errors)) = blank.apply(&ticket(), &TicketLimits::default(), Utc::now()) else {
             panic!("a blank title must be refused");
         };
         assert_eq!(errors.violations[0].field, "title");

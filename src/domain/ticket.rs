@@ -251,6 +251,16 @@ impl fmt::Debug for Ticket {
 }
 
 impl Ticket {
+    /// Whether `self` and `other` are the same ticket as sent: the same title, description, requester
+    /// and metadata, which triage never changes. A retry of a request sends the same ticket; one that
+    /// differs is a new ticket under a reused request id.
+    pub fn same_submission(&self, other: &Ticket) -> bool {
+        self.title == other.title
+            && self.description == other.description
+            && self.requester_email == other.requester_email
+            && self.metadata == other.metadata
+    }
+
     /// Adds tags that are not there yet, keeping the order.
     pub fn add_tags<'a>(&mut self, tags: impl IntoIterator<Item = &'a String>) {
         for tag in tags {
@@ -259,6 +269,14 @@ impl Ticket {
             }
         }
     }
+}
+
+/// Why a request id given with another ticket than the first time is refused.
+pub fn reused_request_id(request_id: &str, first: &TicketId) -> String {
+    format!(
+        "request_id {request_id:?} was used for a different ticket ({first}); a retry must send the same ticket, \
+         and a new ticket needs a new request_id"
+    )
 }
 
 #[cfg(test)]

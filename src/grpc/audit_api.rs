@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     convert::{audit_to_proto, signature_to_proto},
-    request::{actor, non_empty, page, required_time, time},
+    request::{actor, filter_text, page, required_time, time},
     status::to_status,
 };
 use crate::{
@@ -64,9 +64,9 @@ impl AuditService for AuditApi {
     ) -> Result<Response<proto::ListAuditEntriesResponse>, Status> {
         let m = request.into_inner();
         let filter = AuditFilter {
-            ticket_id: non_empty(m.ticket_id),
-            action: non_empty(m.action),
-            actor: non_empty(m.actor),
+            ticket_id: filter_text("ticket_id", m.ticket_id)?,
+            action: filter_text("action", m.action)?,
+            actor: filter_text("actor", m.actor)?,
             start_time: time("start_time", m.start_time)?,
             end_time: time("end_time", m.end_time)?,
         };
@@ -86,8 +86,8 @@ impl AuditService for AuditApi {
     ) -> Result<Response<Self::WatchAuditEntriesStream>, Status> {
         let m = request.into_inner();
         let filter = WatchFilter {
-            ticket_id: non_empty(m.ticket_id),
-            action: non_empty(m.action),
+            ticket_id: filter_text("ticket_id", m.ticket_id)?,
+            action: filter_text("action", m.action)?,
             after_sequence: m.after_sequence,
         };
         // The starting point is read before the call is answered: whatever is committed after the

@@ -5,17 +5,19 @@
 use std::{pin::Pin, time::Duration};
 
 use chrono::Utc;
+use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
+    codec_errors::caller_status,
     convert::{result_to_proto, ticket_from_proto},
     request::actor,
     status::{bad_field, item_error},
 };
 use crate::{
-    domain::Actor,
+    domain::{Actor, over_limit},
     metrics::record::StreamItems,
     proto::{
         self, BatchTriageRequest, BatchTriageResponse, StreamTriageRequest, StreamTriageResponse, TriageOutcome,
@@ -33,6 +35,9 @@ pub const CHUNK: usize = 100;
 pub const STREAM_BUFFER: usize = 32;
 /// Most stream items taken together when several have already arrived.
 pub const STREAM_CHUNK: usize = 64;
+/// Most bytes of stream items (as encoded) taken together: with [`STREAM_CHUNK`] and
+/// [`STREAM_BUFFER`], what one stream holds in memory whatever the client sends.
+pub const STREAM_CHUNK_BYTES: usize = 1024 * 1024;
 
 /// The BatchTriageService implementation.
 pub struct BatchApi {
@@ -119,6 +124,7 @@ async fn serve_stream(
     let mut next_index = 0usize;
     let mut ended = false;
     let mut in_flight = StreamItems::default();
+    let mut unreadable = None;
     while !ended {
         let first = tokio::select! {
             item = inbound.next() => item,
@@ -128,6 +134,7 @@ async fn serve_stream(
             }
         };
         let mut received = Vec::new();
+        let mut received_bytes = 0usize;
         let mut next = first;
         loop {
             match next {
@@ -137,12 +144,16 @@ async fn serve_stream(
                 }
                 Some(Err(status)) => {
                     tracing::debug!(%status, index = next_index, "stream item could not be read");
-                    let _ =
-                        tx.send(Err(Status::invalid_argument(format!("item {next_index} could not be decoded")))).await;
+                    // Sent once the items before it are answered.
+                    unreadable = Some(match caller_status(&status) {
+                        Some(status) => Status::new(status.code(), format!("item {next_index}: {}", status.message())),
+                        None => Status::invalid_argument(format!("item {next_index} could not be read")),
+                    });
                     ended = true;
                     break;
                 }
                 Some(Ok(message)) => {
+                    received_bytes += message.encoded_len();
                     received.push(Item {
                         index: next_index,
                         client_id: message.client_id,
@@ -152,7 +163,7 @@ async fn serve_stream(
                     next_index += 1;
                 }
             }
-            if received.len() >= STREAM_CHUNK {
+            if received.len() >= STREAM_CHUNK || received_bytes >= STREAM_CHUNK_BYTES {
                 break;
             }
             // Take what has already arrived, without waiting for more.
@@ -169,6 +180,9 @@ async fn serve_stream(
             in_flight.answered();
         }
     }
+    if let Some(status) = unreadable {
+        let _ = tx.send(Err(status)).await;
+    }
 }
 
 #[tonic::async_trait]
@@ -180,7 +194,8 @@ impl BatchTriageService for BatchApi {
         let actor = actor(&request);
         let message = request.into_inner();
         if message.tickets.len() > MAX_BATCH {
-            let msg = format!("at most {MAX_BATCH} tickets per call, got {}; use StreamTriage", message.tickets.len());
+            let got = message.tickets.len();
+            let msg = over_limit(got, "tickets", MAX_BATCH, "one BatchTriage call; StreamTriage takes any number");
             return Err(bad_field("tickets", msg));
         }
         let dry_run = message.dry_run;

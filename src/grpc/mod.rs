@@ -3,6 +3,7 @@
 pub mod audit_api;
 pub mod auth;
 pub mod batch_api;
+pub mod codec_errors;
 pub mod convert;
 pub mod health;
 pub mod request;

@@ -1,13 +1,18 @@
 //! What the services read off every request besides its message: the caller, page sizes, optional
 //! strings and times, the ticket a call is about.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
 use super::{convert::from_timestamp, status::bad_field};
 use crate::{
     auth::{ANONYMOUS, Principal},
-    domain::Actor,
+    domain::{
+        Actor,
+        limits::{NUL_REFUSED, has_nul},
+    },
     store::PageRequest,
 };
 
@@ -34,6 +39,12 @@ pub fn actor<T>(request: &Request<T>) -> Actor {
     Actor::named(principal).on_behalf_of(on_behalf_of)
 }
 
+/// The time the caller gives the call, from its `grpc-timeout` header, if it sends one that reads
+/// (see [`super::shed::grpc_timeout`] for the units).
+pub fn caller_timeout<T>(request: &Request<T>) -> Option<Duration> {
+    super::shed::grpc_timeout(request.metadata().get("grpc-timeout")?.to_str().ok()?)
+}
+
 /// Names the ticket a call is about in the call's span (never the requester's address or the text).
 pub fn record_ticket(ticket_id: &str) {
     tracing::Span::current().record("ticket_id", ticket_id);
@@ -53,6 +64,15 @@ pub fn page(requested: i32, token: String) -> Result<PageRequest, Status> {
 /// A proto3 string field as an option: empty or blank means "not given".
 pub fn non_empty(value: String) -> Option<String> {
     (!value.trim().is_empty()).then_some(value)
+}
+
+/// A text filter of a listing as an option (empty or blank: not given); a NUL character is refused
+/// naming `field`, as it is in every stored text.
+pub fn filter_text(field: &str, value: String) -> Result<Option<String>, Status> {
+    if has_nul(&value) {
+        return Err(bad_field(field, NUL_REFUSED));
+    }
+    Ok(non_empty(value))
 }
 
 /// An optional timestamp field as a time, refused naming `field`.
@@ -75,6 +95,22 @@ mod tests {
         assert_eq!(page(10, String::new()).map(|p| p.page_size).ok(), Some(10));
         assert_eq!(page(5_000, " ".into()).map(|p| (p.page_size, p.page_token)).ok(), Some((MAX_PAGE_SIZE, None)));
         assert!(page(-1, String::new()).is_err());
+        assert_eq!(filter_text("queue", " ".into()).ok(), Some(None));
+        assert_eq!(filter_text("queue", "a\0".into()).map_err(|s| s.code()), Err(tonic::Code::InvalidArgument));
+    }
+
+    #[test]
+    fn the_callers_timeout_is_read_from_grpc_timeout() {
+        let mut request = Request::new(());
+        assert_eq!(caller_timeout(&request), None);
+        for (value, expected) in
+            [("5S", Duration::from_secs(5)), ("250m", Duration::from_millis(250)), ("2M", Duration::from_secs(120))]
+        {
+            request.metadata_mut().insert("grpc-timeout", value.parse().expect("ascii"));
+            assert_eq!(caller_timeout(&request), Some(expected), "{value}");
+        }
+        request.metadata_mut().insert("grpc-timeout", "soon".parse().expect("ascii"));
+        assert_eq!(caller_timeout(&request), None);
     }
 
     #[test]

@@ -99,6 +99,7 @@ where
         .layer(RpcMetricsLayer)
         .layer(auth)
         .layer(shed)
+        .layer(super::codec_errors::CodecErrorsLayer)
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

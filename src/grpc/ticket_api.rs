@@ -9,7 +9,7 @@ use super::{
         category_from_proto, from_timestamp, priority_from_proto, result_to_proto, status_from_proto,
         ticket_from_proto, ticket_to_proto,
     },
-    request::{actor, non_empty, page, record_ticket, required_time},
+    request::{actor, filter_text, page, record_ticket, required_time},
     status::{bad_field, to_status},
     update_mask::patch_from_mask,
 };
@@ -42,7 +42,7 @@ fn ticket_id(raw: &str) -> Result<TicketId, Status> {
 /// The filters of a ListTickets request, every bad one named at once.
 fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, Status> {
     let mut errors = ValidationErrors::default();
-    let mut filter = TicketFilter { queue: non_empty(m.queue.clone()), ..TicketFilter::default() };
+    let mut filter = TicketFilter { queue: filter_text("queue", m.queue.clone())?, ..TicketFilter::default() };
     match status_from_proto(m.status) {
         Ok(s) => filter.status = s,
         Err(e) => errors.push("status", e),

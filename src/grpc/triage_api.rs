@@ -9,10 +9,11 @@ use super::{
         backtest_to_proto, candidate_from_proto, check_to_proto, result_to_proto, rules_to_proto, ticket_from_proto,
         ticket_to_proto, trial_to_proto,
     },
-    request::{actor, record_ticket, time},
+    request::{actor, caller_timeout, record_ticket, time},
     status::{bad_field, to_status},
 };
 use crate::{
+    domain::limits::check_request_id,
     privacy::Masked,
     proto::{
         BacktestRulesRequest, BacktestRulesResponse, CheckRulesRequest, CheckRulesResponse, GetRulesRequest,
@@ -48,9 +49,11 @@ impl TriageService for TriageApi {
     ) -> Result<Response<TriageTicketResponse>, Status> {
         let actor = actor(&request);
         let message = request.into_inner();
+        let request_id = message.request_id.trim();
+        check_request_id(request_id, &self.services.intake.limits().fields)
+            .map_err(|e| to_status(ServiceError::Invalid(e)))?;
         let draft = draft(message.ticket)?;
-        let options =
-            IntakeOptions { dry_run: message.dry_run, request_id: Some(message.request_id.as_str()), actor: &actor };
+        let options = IntakeOptions { dry_run: message.dry_run, request_id: Some(request_id), actor: &actor };
         let accepted = self
             .services
             .intake
@@ -97,6 +100,7 @@ impl TriageService for TriageApi {
         request: Request<BacktestRulesRequest>,
     ) -> Result<Response<BacktestRulesResponse>, Status> {
         let actor = actor(&request);
+        let caller_timeout = caller_timeout(&request);
         let m = request.into_inner();
         let candidate = candidate_from_proto(m.rules)?;
         let window = BacktestRequest {
@@ -104,6 +108,7 @@ impl TriageService for TriageApi {
             created_before: time("created_before", m.created_before)?,
             limit: m.limit,
             max_examples: m.max_examples,
+            caller_timeout,
         };
         let (report, findings) = self.services.rules.backtest(candidate, window, &actor).await.map_err(to_status)?;
         Ok(Response::new(backtest_to_proto(report, &findings)))

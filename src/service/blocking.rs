@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{error::ServiceError, intake::BatchItem};
 use crate::{
-    domain::{Limits, Ticket, TicketDraft, validate_draft},
+    domain::{Ticket, TicketDraft, TicketLimits, validate_draft},
     triage::{TriageEngine, TriageResult},
 };
 
@@ -22,7 +22,7 @@ pub type Decision = (Result<(Ticket, TriageResult), ServiceError>, bool);
 /// CPU-bound triage never holds up the runtime threads serving other calls. Order is kept.
 pub async fn decide_off_runtime(
     engine: &Arc<TriageEngine>,
-    limits: Limits,
+    limits: TicketLimits,
     items: Vec<BatchItem>,
     now: DateTime<Utc>,
 ) -> Vec<Decision> {
@@ -78,7 +78,7 @@ pub(super) async fn on_blocking_pool<R: Send + 'static>(
 /// Validates, triages and settles one draft.
 fn decide(
     engine: &TriageEngine,
-    limits: &Limits,
+    limits: &TicketLimits,
     draft: TicketDraft,
     now: DateTime<Utc>,
 ) -> Result<(Ticket, TriageResult), ServiceError> {

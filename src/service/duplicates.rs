@@ -108,7 +108,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        domain::{Limits, TicketDraft, validate_draft},
+        domain::{TicketDraft, TicketLimits, validate_draft},
         triage::similarity::fingerprint,
     };
 
@@ -125,7 +125,7 @@ mod tests {
             created_at: Some(at(hours)),
             ..TicketDraft::default()
         };
-        validate_draft(draft, &Limits::default(), at(100), &mut rand::rng()).expect("valid")
+        validate_draft(draft, &TicketLimits::default(), at(100), &mut rand::rng()).expect("valid")
     }
 
     const TEXT: &str = "Nobody in the Berlin office can connect to the VPN, the client shows error 809 and times out.";

@@ -23,7 +23,7 @@ pub enum EngineError {
 /// Builds the engine: loads the rules and the models, sets up the cache.
 pub fn engine_from_settings(settings: &Settings) -> Result<TriageEngine, EngineError> {
     let rules = match &settings.rules_path {
-        Some(path) => RuleSet::load(path)?,
+        Some(path) => RuleSet::load_within(path, &settings.limits.rules())?,
         None => RuleSet::builtin(),
     };
     let models = load_models(&settings.models)?;

@@ -20,6 +20,8 @@ pub enum ServiceErrorCode {
     AlreadyExists,
     /// The request cannot be done in the current state; the message says what to do first.
     FailedPrecondition,
+    /// The request would take more than a limit allows (the message names it); a smaller one would do.
+    ResourceExhausted,
     /// The database cannot be reached; retry later.
     Unavailable,
     /// A fault of the service; the cause is logged, never sent.
@@ -41,6 +43,9 @@ pub enum ServiceError {
     /// Refused in the current state; the message says what to do first.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// Would take more than a limit allows; the message names it and says what to ask for instead.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// The database cannot be reached.
     #[error("the ticket store is unavailable; retry later")]
     Unavailable(#[source] Box<dyn StdError + Send + Sync>),
@@ -63,6 +68,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => ServiceErrorCode::NotFound,
             ServiceError::AlreadyExists(_) => ServiceErrorCode::AlreadyExists,
             ServiceError::FailedPrecondition(_) => ServiceErrorCode::FailedPrecondition,
+            ServiceError::ResourceExhausted(_) => ServiceErrorCode::ResourceExhausted,
             ServiceError::Unavailable(_) | ServiceError::StorageFault(..) | ServiceError::ShuttingDown(_) => {
                 ServiceErrorCode::Unavailable
             }

@@ -14,7 +14,7 @@ use super::{
     records,
 };
 use crate::{
-    domain::{Actor, Limits, Ticket, TicketDraft, validate_draft},
+    domain::{Actor, Ticket, TicketDraft, TicketLimits, ticket::reused_request_id, validate_draft},
     metrics::record,
     store::{NewTriage, Store},
     triage::{
@@ -53,14 +53,14 @@ pub struct Accepted {
 pub struct Intake {
     engine: Arc<TriageEngine>,
     store: Store,
-    limits: Limits,
+    limits: TicketLimits,
     duplicates: DuplicateSettings,
 }
 
 impl Intake {
     /// Intake over `engine` and `store`, validating against `limits`, looking for near-duplicates as
     /// the default [`DuplicateSettings`] say.
-    pub fn new(engine: Arc<TriageEngine>, store: Store, limits: Limits) -> Self {
+    pub fn new(engine: Arc<TriageEngine>, store: Store, limits: TicketLimits) -> Self {
         Intake { engine, store, limits, duplicates: DuplicateSettings::default() }
     }
 
@@ -77,7 +77,7 @@ impl Intake {
     }
 
     /// The validation limits in force.
-    pub fn limits(&self) -> &Limits {
+    pub fn limits(&self) -> &TicketLimits {
         &self.limits
     }
 
@@ -106,7 +106,8 @@ impl Intake {
     }
 
     /// Validates, looks up near-duplicates (on dry runs too: it only reads), triages and (unless a dry
-    /// run) stores one ticket with the fingerprint of its text.
+    /// run) stores one ticket with the fingerprint of its text. A request id seen before replays the
+    /// first answer when the ticket is the same, and is refused (FAILED_PRECONDITION) when it is not.
     pub async fn accept(
         &self,
         draft: TicketDraft,
@@ -114,13 +115,6 @@ impl Intake {
         now: DateTime<Utc>,
     ) -> Result<Accepted, ServiceError> {
         let request_id = options.request_id.map(str::trim).filter(|r| !r.is_empty());
-        // A retry is answered here without triage or the write lock; `record_triage` checks the key
-        // again inside its transaction, so two first attempts racing each other still store once.
-        if let (false, Some(request_id)) = (options.dry_run, request_id)
-            && let Some(first) = self.store.find_request(request_id).await?
-        {
-            return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
-        }
         // Validating and fingerprinting, then triage, run on the blocking pool; the lookup of
         // near-duplicates between them reads the store.
         let (limits, fingerprinted) = (self.limits, self.duplicates.enabled);
@@ -132,6 +126,16 @@ impl Intake {
             Ok::<_, ServiceError>((ticket, text, fingerprint))
         })
         .await??;
+        // A retry is answered here without triage or the write lock; `record_triage` checks the key
+        // again inside its transaction, so two first attempts racing each other still store once.
+        if let (false, Some(request_id)) = (options.dry_run, request_id)
+            && let Some(first) = self.store.find_request(request_id).await?
+        {
+            if !ticket.same_submission(&first.ticket) {
+                return Err(ServiceError::FailedPrecondition(reused_request_id(request_id, &first.ticket.ticket_id)));
+            }
+            return Ok(Accepted { ticket: first.ticket, result: first.result, replayed: true });
+        }
         let similar = self.similar(&ticket, fingerprint.as_ref()).await;
         let engine = self.engine.clone();
         let (ticket, result) = on_blocking_pool(move || {
@@ -149,6 +153,12 @@ impl Intake {
         let record = records::triaged(&result, options.actor);
         let new = NewTriage { ticket, result, fingerprint, record };
         let stored = self.store.record_triage(&new, request_id).await?;
+        // A first attempt that raced another one with the same request id got that one's answer:
+        // nothing of it was written, and it is refused if it sent another ticket.
+        if let Some(request_id) = request_id.filter(|_| stored.replayed && !new.ticket.same_submission(&stored.ticket))
+        {
+            return Err(ServiceError::FailedPrecondition(reused_request_id(request_id, &stored.ticket.ticket_id)));
+        }
         Ok(Accepted { ticket: stored.ticket, result: stored.result, replayed: stored.replayed })
     }
 }

@@ -25,6 +25,6 @@ pub use error::{ServiceError, ServiceErrorCode, cause_chain};
 pub use export::{ExportItem, ExportRun};
 pub use intake::{Accepted, BatchItem, Intake, IntakeOptions};
 pub use refusals::Refusals;
-pub use rules::{BacktestRequest, Candidate, Rules, RulesInForce, TrialOutcome};
+pub use rules::{BacktestLimits, BacktestRequest, Candidate, REPLAY_PAGE, Rules, RulesInForce, TrialOutcome};
 pub use services::Services;
 pub use tickets::{Tickets, parse_ticket_id};

@@ -2,24 +2,28 @@
 //! ticket under it, and a backtest over stored tickets. Linting and replaying run on the blocking
 //! pool, so a large candidate never holds up the threads serving other calls.
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 
 use super::{error::ServiceError, intake::Intake, records};
 use crate::{
-    domain::{Actor, TicketDraft, validate_draft},
+    domain::{Actor, TicketDraft, ValidationErrors, over_limit, validate_draft},
     triage::{
-        RuleSet, RulesFormat, TriageResult,
-        backtest::{BacktestReport, backtest},
-        rules::{Finding, LintReport, Severity, lint_text},
+        RuleSet, RulesFormat, RulesLimits, TriageResult,
+        backtest::{BacktestReport, Tally},
+        rules::{Finding, LintReport, Severity, lint_text_within},
     },
 };
 
-/// Tickets replayed by a backtest when the request says 0, and the most it may ask for.
+/// Tickets replayed by a backtest when the request says 0 (or `limits.max_backtest_tickets`, if
+/// lower).
 pub const DEFAULT_REPLAY: u32 = 1_000;
-/// The most tickets one backtest may replay.
-pub const MAX_REPLAY: u32 = 100_000;
+/// Tickets a backtest reads and replays at a time.
+pub const REPLAY_PAGE: u64 = 250;
 /// Examples listed when the request says 0.
 pub const DEFAULT_EXAMPLES: u32 = 20;
 /// The most examples one backtest may list.
@@ -67,6 +71,26 @@ pub struct BacktestRequest {
     pub limit: u32,
     /// Most examples listed (0: [`DEFAULT_EXAMPLES`]).
     pub max_examples: u32,
+    /// The time the caller gives the call (its `grpc-timeout`), if it says.
+    pub caller_timeout: Option<Duration>,
+}
+
+/// What bounds one backtest: how many tickets it may replay, how long it may take, and how many it
+/// reads at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BacktestLimits {
+    /// Most tickets one backtest may replay (`limits.max_backtest_tickets`).
+    pub max_tickets: u32,
+    /// The server's time for a call (`request_timeout_secs`).
+    pub timeout: Duration,
+    /// Tickets read and replayed at a time ([`REPLAY_PAGE`]).
+    pub page: u64,
+}
+
+impl Default for BacktestLimits {
+    fn default() -> Self {
+        BacktestLimits { max_tickets: 100_000, timeout: Duration::from_secs(30), page: REPLAY_PAGE }
+    }
 }
 
 /// The rules operations over the intake's engine and store. Cheap to clone.
@@ -74,12 +98,15 @@ pub struct BacktestRequest {
 pub struct Rules {
     intake: Intake,
     source: String,
+    limits: RulesLimits,
+    backtests: BacktestLimits,
 }
 
 impl Rules {
-    /// The operations over `intake`; `source` names where the rules in force came from.
-    pub fn new(intake: Intake, source: String) -> Self {
-        Rules { intake, source }
+    /// The operations over `intake`, checking candidates within `limits` and backtesting within
+    /// `backtests`; `source` names where the rules in force came from.
+    pub fn new(intake: Intake, source: String, limits: RulesLimits, backtests: BacktestLimits) -> Self {
+        Rules { intake, source, limits, backtests }
     }
 
     /// The rules in force.
@@ -87,9 +114,10 @@ impl Rules {
         RulesInForce { rules: self.intake.engine().triager().rules_arc(), source: self.source.clone() }
     }
 
-    /// Checks and lints a candidate: an invalid one is a report with errors, not a failure.
+    /// Checks and lints a candidate: an invalid one is a report with errors, not a failure; one over
+    /// a limit is refused (INVALID_ARGUMENT naming the limit).
     pub async fn check(&self, candidate: Candidate) -> Result<LintReport, ServiceError> {
-        lint(candidate).await
+        lint(candidate, self.limits).await
     }
 
     /// Triages `draft` under the candidate and under the rules in force, as of `now`, near-duplicates
@@ -101,7 +129,7 @@ impl Rules {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<TrialOutcome, ServiceError> {
-        let (rules, findings) = loaded(candidate).await?;
+        let (rules, findings) = loaded(candidate, self.limits).await?;
         let ticket = validate_draft(draft, self.intake.limits(), now, &mut rand::rng())
             .map_err(|e| ServiceError::Invalid(e.prefixed("ticket")))?;
         let similar = self.intake.similar_to(&ticket).await;
@@ -117,54 +145,112 @@ impl Rules {
         Ok(TrialOutcome { changed, candidate: after, current: before, findings })
     }
 
-    /// Replays stored tickets under the candidate and under the rules in force.
+    /// Replays stored tickets under the candidate and under the rules in force, a page at a time
+    /// (one page and the running tally in memory, whatever the store holds). A backtest that would
+    /// outlast the call's time (the caller's `grpc-timeout`, or `request_timeout_secs`) stops before
+    /// it with RESOURCE_EXHAUSTED saying how far it got.
     pub async fn backtest(
         &self,
         candidate: Candidate,
         request: BacktestRequest,
         actor: &Actor,
     ) -> Result<(BacktestReport, Vec<Finding>), ServiceError> {
-        let limit = bounded("limit", request.limit, DEFAULT_REPLAY, MAX_REPLAY)?;
-        let examples = bounded("max_examples", request.max_examples, DEFAULT_EXAMPLES, MAX_EXAMPLES)?;
-        let (rules, findings) = loaded(candidate).await?;
+        let started = Instant::now();
+        let max = self.backtests.max_tickets;
+        let limit = match request.limit {
+            0 => DEFAULT_REPLAY.min(max),
+            n if n > max => {
+                let message = over_limit(n, "tickets", max, "limits.max_backtest_tickets");
+                return Err(ServiceError::field("limit", message));
+            }
+            n => n,
+        };
+        let examples = match request.max_examples {
+            0 => DEFAULT_EXAMPLES,
+            n if n > MAX_EXAMPLES => {
+                return Err(ServiceError::field(
+                    "max_examples",
+                    over_limit(n, "examples", MAX_EXAMPLES, "one BacktestRules answer"),
+                ));
+            }
+            n => n,
+        };
+        let (time, setting) = match request.caller_timeout {
+            Some(caller) if caller < self.backtests.timeout => (caller, "the call's grpc-timeout"),
+            _ => (self.backtests.timeout, "request_timeout_secs"),
+        };
+        let (rules, findings) = loaded(candidate, self.limits).await?;
         let store = self.intake.store();
-        let tickets = store.triaged_tickets(request.created_after, request.created_before, u64::from(limit)).await?;
         let current = self.intake.engine().triager();
-        let report = tokio::task::spawn_blocking(move || {
-            let trial = current.with_rules(Arc::new(rules));
-            backtest(&current, &trial, &tickets, examples as usize)
-        })
-        .await?;
+        let trial = Arc::new(current.with_rules(Arc::new(rules)));
+        let mut tally = Tally::new(&current, &trial, examples as usize);
+        let mut from = None;
+        loop {
+            let page_started = Instant::now();
+            let left = u64::from(limit) - tally.replayed();
+            let size = left.min(self.backtests.page);
+            let page = store.triaged_tickets_page(request.created_after, request.created_before, from, size).await?;
+            let (current, trial) = (current.clone(), trial.clone());
+            tally = tokio::task::spawn_blocking(move || {
+                tally.replay(&current, &trial, &page.tickets);
+                tally
+            })
+            .await?;
+            match page.next {
+                Some(next) if tally.replayed() < u64::from(limit) => from = Some(next),
+                _ => break,
+            }
+            // Another page must fit, with room to spare for the answer, in what is left of the time.
+            if started.elapsed() + page_started.elapsed() * 2 > time {
+                return Err(ServiceError::ResourceExhausted(format!(
+                    "the backtest replayed {} of the {limit} tickets asked for and would outlast the call's time, \
+                     {} s ({setting}); ask for fewer (limit) or a narrower created_after..created_before",
+                    tally.replayed(),
+                    time.as_secs_f64()
+                )));
+            }
+        }
+        let report = tally.finish();
         store.record_audit(records::rules_backtested(&report, actor, Utc::now())).await?;
         Ok((report, findings))
     }
 }
 
-/// `value`, or `default` for 0; more than `max` is refused naming `field`.
-fn bounded(field: &str, value: u32, default: u32, max: u32) -> Result<u32, ServiceError> {
-    match value {
-        0 => Ok(default),
-        v if v > max => Err(ServiceError::field(field, format!("must be at most {max}, got {v}"))),
-        v => Ok(v),
-    }
-}
-
-/// Lints a candidate on the blocking pool; `rules.text` is required.
-async fn lint(candidate: Candidate) -> Result<LintReport, ServiceError> {
+/// Lints a candidate on the blocking pool within `limits`; `rules.text` is required, and a candidate
+/// over a limit is INVALID_ARGUMENT with one violation of `rules.text` per limit reached.
+async fn lint(candidate: Candidate, limits: RulesLimits) -> Result<LintReport, ServiceError> {
     if candidate.text.trim().is_empty() {
         return Err(ServiceError::field("rules.text", "is required: the whole rules file"));
     }
-    Ok(tokio::task::spawn_blocking(move || lint_text(&candidate.text, candidate.format)).await?)
+    // Refused before the text is handed to a thread: it costs a comparison.
+    if let Some(message) = limits.document_refusal(candidate.text.len()) {
+        return Err(ServiceError::field("rules.text", message));
+    }
+    let report =
+        tokio::task::spawn_blocking(move || lint_text_within(&candidate.text, candidate.format, &limits)).await?;
+    let mut over = ValidationErrors::default();
+    for finding in report.limits_reached() {
+        let rule = finding.rule.as_ref().map(|r| format!("rule {r:?}: ")).unwrap_or_default();
+        over.push("rules.text", format!("{rule}{}: {}", finding.path, finding.message));
+    }
+    if over.is_empty() { Ok(report) } else { Err(ServiceError::Invalid(over)) }
 }
 
-/// A candidate's rules and warnings; invalid rules are INVALID_ARGUMENT naming every error.
-async fn loaded(candidate: Candidate) -> Result<(RuleSet, Vec<Finding>), ServiceError> {
-    let report = lint(candidate).await?;
+/// A candidate's rules and warnings; invalid rules are INVALID_ARGUMENT with one violation of
+/// `rules.text` per error.
+async fn loaded(candidate: Candidate, limits: RulesLimits) -> Result<(RuleSet, Vec<Finding>), ServiceError> {
+    let report = lint(candidate, limits).await?;
     match report.rules {
         Some(rules) => Ok((rules, report.findings)),
         None => {
-            let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string());
-            Err(ServiceError::field("rules.text", errors.collect::<Vec<_>>().join("; ")))
+            let mut errors = ValidationErrors::default();
+            for finding in report.findings.iter().filter(|f| f.severity == Severity::Error) {
+                errors.push("rules.text", finding.to_string());
+            }
+            Err(ServiceError::Invalid(errors))
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

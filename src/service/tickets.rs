@@ -8,7 +8,7 @@ use super::{
     records::{changed_fields, updated},
 };
 use crate::{
-    domain::{Actor, Limits, Ticket, TicketDraft, TicketId, TicketPatch, validate_draft},
+    domain::{Actor, Ticket, TicketDraft, TicketId, TicketLimits, TicketPatch, validate_draft},
     store::{Page, PageRequest, Store, TicketChange, TicketFilter, TicketStats},
     triage::{TriageResult, similarity::fingerprint},
 };
@@ -17,7 +17,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Tickets {
     store: Store,
-    limits: Limits,
+    limits: TicketLimits,
 }
 
 /// A ticket id given by a caller, checked: `ticket_id` is required and must have the id's shape.
@@ -31,7 +31,7 @@ pub fn parse_ticket_id(raw: &str) -> Result<TicketId, ServiceError> {
 
 impl Tickets {
     /// Ticket operations over `store`.
-    pub fn new(store: Store, limits: Limits) -> Self {
+    pub fn new(store: Store, limits: TicketLimits) -> Self {
         Tickets { store, limits }
     }
 

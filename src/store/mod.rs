@@ -45,6 +45,7 @@ pub use observe::{StoreObserver, Unobserved};
 pub use paging::{Page, PageRequest};
 pub use pool::PoolStatus;
 pub use postgres::mask_password;
+pub use replay::{ReplayCursor, ReplayPage};
 pub use rotation::ResealBatch;
 pub use settings::{Durability, PoolSettings, StoreSettings};
 pub use stats::TicketStats;

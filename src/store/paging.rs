@@ -56,6 +56,10 @@ impl PageRequest {
         };
         let garbled = || StoreError::bad_page_token("is not a page token issued by this listing");
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| garbled())?;
+        // No token this listing issues holds a NUL, and no store could compare one.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            return Err(garbled());
+        }
         let token: Token<C> = serde_json::from_slice(&bytes).map_err(|_| garbled())?;
         if token.f != fingerprint {
             return Err(StoreError::bad_page_token(

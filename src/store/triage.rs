@@ -68,7 +68,8 @@ impl Store {
     /// Stores a triaged ticket, its result, its text fingerprint (when given), its audit entry and the
     /// request key (if any) in one transaction: with group commit, the transaction it shares with the
     /// triages stored at the same moment. Answers only once that transaction committed. A request id
-    /// seen before replays the first answer and writes nothing; a taken ticket id is `AlreadyExists`.
+    /// seen before replays the first answer (whatever ticket came with it; the caller decides whether
+    /// the replay answers its request) and writes nothing; a taken ticket id is `AlreadyExists`.
     pub async fn record_triage(&self, new: &NewTriage, request_id: Option<&str>) -> Result<StoredTriage, StoreError> {
         let outcomes = match self.group() {
             Some(group) => group.submit(vec![(new.clone(), request_id.map(str::to_owned))]).await?,

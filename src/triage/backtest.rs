@@ -85,6 +85,94 @@ pub fn as_received(stored: &Ticket, first: &TriageResult) -> Ticket {
     ticket
 }
 
+/// A backtest under way: what the tickets replayed so far add up to. Tickets are replayed a page at
+/// a time ([`replay`](Tally::replay)), so a backtest holds one page and this tally, whatever the store
+/// holds.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    report: BacktestReport,
+    queues: BTreeMap<String, (u64, u64)>,
+    priorities: BTreeMap<Priority, (u64, u64)>,
+    max_examples: usize,
+}
+
+impl Tally {
+    /// An empty tally of `current` against `candidate`, keeping at most `max_examples` changes.
+    pub fn new(current: &Triager, candidate: &Triager, max_examples: usize) -> Tally {
+        Tally {
+            report: BacktestReport {
+                current_version: current.rules_version().to_owned(),
+                candidate_version: candidate.rules_version().to_owned(),
+                replayed: 0,
+                changed: 0,
+                queue_changed: 0,
+                priority_changed: 0,
+                escalation_changed: 0,
+                queues: Vec::new(),
+                priorities: Vec::new(),
+                examples: Vec::new(),
+            },
+            queues: BTreeMap::new(),
+            priorities: BTreeMap::new(),
+            max_examples,
+        }
+    }
+
+    /// Tickets replayed so far.
+    pub fn replayed(&self) -> u64 {
+        self.report.replayed
+    }
+
+    /// Replays `tickets` (each stored ticket with its first triage result) under `current` and
+    /// `candidate` and adds them up.
+    pub fn replay(&mut self, current: &Triager, candidate: &Triager, tickets: &[(Ticket, TriageResult)]) {
+        let report = &mut self.report;
+        for (stored, first) in tickets {
+            let ticket = as_received(stored, first);
+            let at = first.triaged_at;
+            let before = current.triage_with(&ticket, &first.similar_tickets, at);
+            let after = candidate.triage_with(&ticket, &first.similar_tickets, at);
+            report.replayed += 1;
+            self.queues.entry(before.queue.clone()).or_default().0 += 1;
+            self.queues.entry(after.queue.clone()).or_default().1 += 1;
+            self.priorities.entry(before.priority).or_default().0 += 1;
+            self.priorities.entry(after.priority).or_default().1 += 1;
+            let queue = before.queue != after.queue;
+            let priority = before.priority != after.priority;
+            let escalation = before.escalation.escalated != after.escalation.escalated;
+            report.queue_changed += u64::from(queue);
+            report.priority_changed += u64::from(priority);
+            report.escalation_changed += u64::from(escalation);
+            if before.decision_differs(&after) {
+                report.changed += 1;
+                if report.examples.len() < self.max_examples {
+                    report.examples.push(ChangedDecision {
+                        ticket_id: stored.ticket_id.to_string(),
+                        title: stored.title.clone(),
+                        queue_before: before.queue,
+                        queue_after: after.queue,
+                        priority_before: before.priority,
+                        priority_after: after.priority,
+                        rule_before: before.matched_rule,
+                        rule_after: after.matched_rule,
+                        escalated_before: before.escalation.escalated,
+                        escalated_after: after.escalation.escalated,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The report of every ticket replayed.
+    pub fn finish(self) -> BacktestReport {
+        let mut report = self.report;
+        let count = |name: String, (before, after): (u64, u64)| CountChange { name, before, after };
+        report.queues = self.queues.into_iter().map(|(q, n)| count(q, n)).collect();
+        report.priorities = self.priorities.into_iter().rev().map(|(p, n)| count(p.as_str().to_owned(), n)).collect();
+        report
+    }
+}
+
 /// Replays `tickets` (each stored ticket with its first triage result) under `current` and
 /// `candidate`; lists at most `max_examples` changed decisions.
 pub fn backtest(
@@ -93,58 +181,9 @@ pub fn backtest(
     tickets: &[(Ticket, TriageResult)],
     max_examples: usize,
 ) -> BacktestReport {
-    let mut report = BacktestReport {
-        current_version: current.rules_version().to_owned(),
-        candidate_version: candidate.rules_version().to_owned(),
-        replayed: 0,
-        changed: 0,
-        queue_changed: 0,
-        priority_changed: 0,
-        escalation_changed: 0,
-        queues: Vec::new(),
-        priorities: Vec::new(),
-        examples: Vec::new(),
-    };
-    let mut queues: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut priorities: BTreeMap<Priority, (u64, u64)> = BTreeMap::new();
-    for (stored, first) in tickets {
-        let ticket = as_received(stored, first);
-        let at = first.triaged_at;
-        let before = current.triage_with(&ticket, &first.similar_tickets, at);
-        let after = candidate.triage_with(&ticket, &first.similar_tickets, at);
-        report.replayed += 1;
-        queues.entry(before.queue.clone()).or_default().0 += 1;
-        queues.entry(after.queue.clone()).or_default().1 += 1;
-        priorities.entry(before.priority).or_default().0 += 1;
-        priorities.entry(after.priority).or_default().1 += 1;
-        let queue = before.queue != after.queue;
-        let priority = before.priority != after.priority;
-        let escalation = before.escalation.escalated != after.escalation.escalated;
-        report.queue_changed += u64::from(queue);
-        report.priority_changed += u64::from(priority);
-        report.escalation_changed += u64::from(escalation);
-        if before.decision_differs(&after) {
-            report.changed += 1;
-            if report.examples.len() < max_examples {
-                report.examples.push(ChangedDecision {
-                    ticket_id: stored.ticket_id.to_string(),
-                    title: stored.title.clone(),
-                    queue_before: before.queue,
-                    queue_after: after.queue,
-                    priority_before: before.priority,
-                    priority_after: after.priority,
-                    rule_before: before.matched_rule,
-                    rule_after: after.matched_rule,
-                    escalated_before: before.escalation.escalated,
-                    escalated_after: after.escalation.escalated,
-                });
-            }
-        }
-    }
-    let count = |name: String, (before, after): (u64, u64)| CountChange { name, before, after };
-    report.queues = queues.into_iter().map(|(q, n)| count(q, n)).collect();
-    report.priorities = priorities.into_iter().rev().map(|(p, n)| count(p.as_str().to_owned(), n)).collect();
-    report
+    let mut tally = Tally::new(current, candidate, max_examples);
+    tally.replay(current, candidate, tickets);
+    tally.finish()
 }
 
 #[cfg(test)]
@@ -205,5 +244,10 @@ mod tests {
         assert_eq!((example.queue_before.as_str(), example.queue_after.as_str()), ("general", "billing"));
         assert_eq!((example.rule_before.as_str(), example.rule_after.as_str()), ("default", "refunds"));
         assert_eq!(backtest(&current, &candidate, &stored, 0).examples.len(), 0);
+        let mut paged = Tally::new(&current, &candidate, 10);
+        for page in stored.chunks(1) {
+            paged.replay(&current, &candidate, page);
+        }
+        assert_eq!(paged.finish(), report, "a page at a time adds up to the same report");
     }
 }

@@ -22,6 +22,6 @@ pub use cache::TriageEngine;
 pub use pipeline::Triager;
 pub use predict::{ModelUse, Models, TextModel};
 pub use result::TriageResult;
-pub use rules::{RuleSet, RulesError, RulesFormat};
+pub use rules::{RuleSet, RulesError, RulesFormat, RulesLimits};
 pub use settings::TriageSettings;
 pub use text::TicketText;

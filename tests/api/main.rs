@@ -11,6 +11,7 @@ mod batch;
 mod client;
 mod duplicates;
 mod health;
+mod limits;
 mod overload;
 mod privacy;
 mod properties;

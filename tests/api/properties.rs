@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::{Duration, Utc};
 use helpdesk_ai::{
-    domain::{Category, Limits, Priority, TicketDraft, validate_draft},
+    domain::{Category, Priority, TicketDraft, TicketLimits, validate_draft},
     triage::{RuleSet, TriageSettings, Triager},
 };
 use proptest::prelude::*;
@@ -46,7 +46,7 @@ proptest! {
             ..TicketDraft::default()
         };
         // Blank titles or descriptions are refused by validation, which is fine: it must not panic.
-        let Ok(ticket) = validate_draft(draft, &Limits::default(), now, &mut rand::rng()) else { return Ok(()) };
+        let Ok(ticket) = validate_draft(draft, &TicketLimits::default(), now, &mut rand::rng()) else { return Ok(()) };
         let triager = Triager::new(TriageSettings::default(), Arc::new(RuleSet::builtin()));
         let result = triager.triage(&ticket, now);
         prop_assert!((0.0..=1.0).contains(&result.score), "score {}", result.score);
@@ -71,7 +71,7 @@ proptest! {
         tags in proptest::collection::vec("\\PC{0,10}", 0..60),
     ) {
         let draft = TicketDraft { ticket_id: id, title, description, requester_email: email, tags, ..TicketDraft::default() };
-        if let Err(errors) = validate_draft(draft, &Limits::default(), Utc::now(), &mut rand::rng()) {
+        if let Err(errors) = validate_draft(draft, &TicketLimits::default(), Utc::now(), &mut rand::rng()) {
             prop_assert!(!errors.violations.is_empty());
             prop_assert!(errors.violations.iter().all(|v| !v.field.is_empty() && !v.description.is_empty()));
         }

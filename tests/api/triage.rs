@@ -93,6 +93,42 @@ async fn a_retry_with_the_same_request_id_returns_the_first_answer(backend: Back
     app.shutdown().await;
 }
 
+async fn a_request_id_reused_for_another_ticket_is_refused(backend: Backend) {
+    let mut app = spawn_app_on(&backend).await;
+    let request = |title: &str| TriageTicketRequest {
+        ticket: Some(ticket(title, "Cannot connect to the VPN")),
+        request_id: "req-7".into(),
+        ..Default::default()
+    };
+    let first = app.triage.triage_ticket(request("VPN down")).await.expect("first").into_inner();
+    let first_id = first.ticket.expect("ticket").ticket_id;
+    let refused = app.triage.triage_ticket(request("Printer jam")).await.expect_err("another ticket");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(
+        refused.message(),
+        format!(
+            "request_id \"req-7\" was used for a different ticket ({first_id}); a retry must send the same ticket, \
+             and a new ticket needs a new request_id"
+        )
+    );
+    let retry = app.triage.triage_ticket(request("VPN down")).await.expect("the same ticket again").into_inner();
+    assert!(retry.replayed);
+
+    // Two first attempts at once with different tickets: one is stored, the other refused.
+    let mut other = app.triage.clone();
+    let race = |title: &str| TriageTicketRequest {
+        ticket: Some(ticket(title, "The office printer prints blank pages")),
+        request_id: "req-8".into(),
+        ..Default::default()
+    };
+    let (a, b) = tokio::join!(app.triage.triage_ticket(race("Printer A")), other.triage_ticket(race("Printer B")));
+    let codes = [a.map(|_| Code::Ok).unwrap_or_else(|s| s.code()), b.map(|_| Code::Ok).unwrap_or_else(|s| s.code())];
+    assert!(codes.contains(&Code::Ok) && codes.contains(&Code::FailedPrecondition), "{codes:?}");
+    let stats = app.tickets.get_stats(GetStatsRequest {}).await.expect("stats").into_inner();
+    assert_eq!(stats.total, 2, "nothing of a refused call is stored");
+    app.shutdown().await;
+}
+
 async fn every_violation_comes_back_with_its_field_path(backend: Backend) {
     let mut app = spawn_app_on(&backend).await;
     let bad = proto::Ticket {
@@ -180,6 +216,7 @@ on_every_backend!(
     a_security_ticket_goes_to_the_security_queue,
     a_dry_run_stores_nothing,
     a_retry_with_the_same_request_id_returns_the_first_answer,
+    a_request_id_reused_for_another_ticket_is_refused,
     every_violation_comes_back_with_its_field_path,
     a_ticket_id_cannot_be_stored_twice
 );

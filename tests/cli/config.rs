@@ -56,6 +56,19 @@ fn sample(key: &str) -> (&'static str, Value) {
         "tls.client_ca_file" => ("/etc/helpdesk/clients-ca.crt", json!("/etc/helpdesk/clients-ca.crt")),
         "privacy.key_file" => ("/etc/helpdesk/privacy.key", json!("/etc/helpdesk/privacy.key")),
         "audit.signing_key_file" => ("/etc/helpdesk/audit.key", json!("/etc/helpdesk/audit.key")),
+        "limits.max_tags" => ("64", json!(64)),
+        "limits.max_tag_chars" => ("40", json!(40)),
+        "limits.max_metadata_entries" => ("20", json!(20)),
+        "limits.max_metadata_key_chars" => ("30", json!(30)),
+        "limits.max_metadata_value_chars" => ("300", json!(300)),
+        "limits.max_request_id_chars" => ("64", json!(64)),
+        "limits.max_rules_document_bytes" => ("65536", json!(65536)),
+        "limits.max_rules" => ("200", json!(200)),
+        "limits.max_rules_depth" => ("16", json!(16)),
+        "limits.max_regex_bytes" => ("262144", json!(262144)),
+        "limits.max_regex_dfa_bytes" => ("524288", json!(524288)),
+        "limits.max_rules_regex_bytes" => ("8388608", json!(8388608)),
+        "limits.max_backtest_tickets" => ("5000", json!(5000)),
         other => panic!("config::ENV_VARS has {other}, which this test has no sample value for"),
     }
 }
@@ -152,6 +165,9 @@ fn unknown_keys_and_bad_values_are_refused_naming_the_key() {
         ("sla.toml", "[sla_hours]\nhigh = -4\n", "sla_hours.high"),
         ("format.yaml", "log_format: loud\n", "log_format"),
         ("nested.yaml", "duplicates:\n  windw_hours: 3\n", "duplicates.windw_hours"),
+        ("no-tags.yaml", "limits:\n  max_tags: 0\n", "limits.max_tags"),
+        ("huge.toml", "[limits]\nmax_metadata_value_chars = 1000000000\n", "limits.max_metadata_value_chars"),
+        ("limit-typo.yaml", "limits:\n  max_tag: 10\n", "limits.max_tag"),
     ];
     for (name, text, key) in cases {
         let path = dir.path().join(name);
@@ -179,6 +195,12 @@ fn unknown_keys_and_bad_values_are_refused_naming_the_key() {
         done.stderr.contains("unknown environment variable HELPDESK_CACHE_TIMEOUT (did you mean HELPDESK_CACHE_TTL?)"),
         "{}",
         done.stderr
+    );
+    let done = run(helpdesk(dir.path()).env("HELPDESK_LIMITS_MAX_TAGS", "0").args(["config", "check"]), "");
+    assert_eq!(done.code, 2);
+    assert_eq!(
+        done.stderr.trim(),
+        "helpdesk: configuration: limits.max_tags (from HELPDESK_LIMITS_MAX_TAGS): must be between 1 and 10000, got 0"
     );
     let done = run(helpdesk(dir.path()).args(["--config", "missing.toml", "stats"]), "");
     assert_eq!(done.code, 2);

@@ -25,6 +25,46 @@ fn check_lists_the_rules_and_fails_on_errors_naming_the_rule() {
 }
 
 #[test]
+fn check_refuses_a_file_over_the_configured_limits_naming_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let check = |vars: &[(&str, &str)]| {
+        let mut command = helpdesk(dir.path());
+        command.envs(vars.iter().copied()).args(["rules", "check"]).arg(fixture("candidate-rules.yaml"));
+        run(&mut command, "")
+    };
+    let done = check(&[("HELPDESK_LIMITS_MAX_RULES_DOCUMENT_BYTES", "100")]);
+    assert_eq!(done.code, 1, "{}", done.stdout);
+    let size = std::fs::metadata(fixture("candidate-rules.yaml")).expect("fixture").len();
+    assert!(
+        done.stderr.contains(&format!("{size} bytes; at most 100 are allowed (limits.max_rules_document_bytes)")),
+        "{}",
+        done.stderr
+    );
+    let done = check(&[("HELPDESK_LIMITS_MAX_RULES_DEPTH", "0")]);
+    assert_eq!(done.code, 2, "a limit of nothing is refused at start: {}", done.stderr);
+    assert!(done.stderr.contains("limits.max_rules_depth (from HELPDESK_LIMITS_MAX_RULES_DEPTH)"), "{}", done.stderr);
+    let done = check(&[("HELPDESK_LIMITS_MAX_RULES_REGEX_BYTES", "1")]);
+    assert_eq!(done.code, 0, "the fixture has no regex: {}", done.stderr);
+
+    let regexes = dir.path().join("regexes.yaml");
+    std::fs::write(
+        &regexes,
+        "name: r\ndefault_queue: q\nrules:\n  - { id: word, priority: 1, when: { field: title, op: matches, value: '\\w{20}' }, then: { queue: a } }\n",
+    )
+    .expect("write");
+    let mut command = helpdesk(dir.path());
+    command.env("HELPDESK_LIMITS_MAX_RULES_REGEX_BYTES", "65536").args(["rules", "check"]).arg(&regexes);
+    let done = run(&mut command, "");
+    assert_eq!(done.code, 1, "{}", done.stdout);
+    assert!(
+        done.stdout.contains("error [limit] rule \"word\": when.value: the document's regexes would take"),
+        "{}",
+        done.stdout
+    );
+    assert!(done.stdout.contains("at most 65536 are allowed (limits.max_rules_regex_bytes)"), "{}", done.stdout);
+}
+
+#[test]
 fn check_warns_about_rules_that_never_match() {
     let dir = tempfile::tempdir().expect("temp dir");
     let rules = dir.path().join("odd.yaml");

@@ -217,3 +217,42 @@ fn without_store_nothing_is_written() {
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert!(!dir.path().join("data").exists(), "a store was created without --store");
 }
+
+/// The description of a failed outcome's first error.
+fn first_error(outcome: &Value) -> &str {
+    outcome["errors"][0]["description"].as_str().unwrap_or_default()
+}
+
+#[test]
+fn a_line_that_is_not_utf8_fails_its_record_alone_naming_the_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let jsonl = dir.path().join("tickets.jsonl");
+    let good = |n: u32| {
+        format!(r#"{{"title": "Printer {n}", "description": "It jams.", "requester_email": "a@example.com"}}"#)
+    };
+    let mut bytes = format!("{}\n{}\n", good(1), good(2)).into_bytes();
+    bytes.extend_from_slice(
+        b"{\"title\": \"caf\xe9\", \"description\": \"x\", \"requester_email\": \"a@example.com\"}\n",
+    );
+    bytes.extend_from_slice(format!("{}\n", good(4)).as_bytes());
+    std::fs::write(&jsonl, bytes).expect("write");
+    let (done, output) = triage(dir.path(), &jsonl, &[]);
+    check_consistent(&done, &output);
+    assert_eq!(positions(&output), [(1, 1), (2, 2), (3, 3), (4, 4)]);
+    let third = &outcomes(&output)[2];
+    assert_eq!((error_fields(third), first_error(third)), (vec!["record"], "line 3: is not valid UTF-8 text"));
+    assert_eq!(output["summary"]["triaged"], 3);
+
+    let csv = dir.path().join("tickets.csv");
+    let mut bytes = b"title,description,requester_email\r\nA,\"two\r\nlines\",a@example.com\r\n".to_vec();
+    bytes.extend_from_slice(b"B,\"bad \xff\r\nbytes\",b@example.com\r\n\r\nC,c,c@example.com\r\n");
+    std::fs::write(&csv, bytes).expect("write");
+    let (done, output) = triage(dir.path(), &csv, &[]);
+    check_consistent(&done, &output);
+    assert_eq!(
+        positions(&output),
+        [(1, 2), (2, 4), (3, 7)],
+        "the line each record starts on, CRLF and blank lines counted"
+    );
+    assert_eq!(first_error(&outcomes(&output)[1]), "line 4: is not valid UTF-8 text");
+}

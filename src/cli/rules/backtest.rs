@@ -9,10 +9,10 @@ use clap::Args;
 use crate::{
     cli::{CliError, ticket_store::open_store, when::parse_when},
     config::Settings,
-    service::engine_from_settings,
+    service::{REPLAY_PAGE, engine_from_settings},
     triage::{
         RuleSet,
-        backtest::{BacktestReport, backtest},
+        backtest::{BacktestReport, Tally},
     },
 };
 
@@ -56,16 +56,28 @@ pub async fn run(args: BacktestArgs, settings: &Settings) -> Result<ExitCode, Cl
         value.as_deref().map(|v| parse_when(v, now).map_err(|e| CliError::Usage(format!("{flag}: {e}")))).transpose()
     };
     let (since, until) = (when(&args.since, "--since")?, when(&args.until, "--until")?);
-    let rules = RuleSet::load(&args.file).map_err(|e| CliError::Failed(e.to_string()))?;
+    let rules =
+        RuleSet::load_within(&args.file, &settings.limits.rules()).map_err(|e| CliError::Failed(e.to_string()))?;
     let engine = engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?;
     let store = open_store(settings).await?;
-    let tickets = store
-        .triaged_tickets(since, until, args.limit)
-        .await
-        .map_err(|e| CliError::Failed(format!("cannot read stored tickets: {e}")))?;
     let current = engine.triager();
     let candidate = current.with_rules(Arc::new(rules));
-    let report = backtest(&current, &candidate, &tickets, args.examples);
+    // A page at a time, so the command holds one page whatever the store holds.
+    let mut tally = Tally::new(&current, &candidate, args.examples);
+    let mut from = None;
+    while tally.replayed() < args.limit {
+        let size = (args.limit - tally.replayed()).min(REPLAY_PAGE);
+        let page = store
+            .triaged_tickets_page(since, until, from, size)
+            .await
+            .map_err(|e| CliError::Failed(format!("cannot read stored tickets: {e}")))?;
+        tally.replay(&current, &candidate, &page.tickets);
+        match page.next {
+            Some(next) => from = Some(next),
+            None => break,
+        }
+    }
+    let report = tally.finish();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::Failed(e.to_string()))?);
     } else {

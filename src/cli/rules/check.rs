@@ -4,20 +4,30 @@ use std::{path::Path, process::ExitCode};
 
 use crate::{
     cli::CliError,
+    config::Settings,
     triage::{
-        RulesFormat,
-        rules::{Severity, lint_text},
+        RulesError, RulesFormat,
+        rules::{Severity, lint_text_within, load::read_document},
     },
 };
 
-/// Checks and lints `file`; exit status 1 when it cannot be loaded.
-pub fn run(file: &Path) -> Result<ExitCode, CliError> {
+/// Checks and lints `file` within the configured limits; exit status 1 when it cannot be loaded.
+pub fn run(file: &Path, settings: &Settings) -> Result<ExitCode, CliError> {
     let format = RulesFormat::from_path(file).ok_or_else(|| {
         CliError::Usage(format!("{}: the name must end in .yaml, .yml, .toml or .json", file.display()))
     })?;
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| CliError::Input { path: file.display().to_string(), reason: e.to_string() })?;
-    let report = lint_text(&text, format);
+    let limits = settings.limits.rules();
+    let text = match read_document(file, &limits) {
+        Ok(text) => text,
+        Err(RulesError::Read { source, .. }) => {
+            return Err(CliError::Input { path: file.display().to_string(), reason: source.to_string() });
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let report = lint_text_within(&text, format, &limits);
     let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = report.findings.len() - errors;
     for finding in &report.findings {

@@ -40,7 +40,7 @@ Example:
 /// Runs a `helpdesk rules` subcommand.
 pub async fn run(command: RulesCommand, settings: &Settings) -> Result<ExitCode, CliError> {
     match command {
-        RulesCommand::Check { file } => check::run(&file),
+        RulesCommand::Check { file } => check::run(&file, settings),
         RulesCommand::Test(args) => test::run(args, settings),
         RulesCommand::Backtest(args) => backtest::run(args, settings).await,
     }

@@ -86,12 +86,13 @@ struct Line {
 
 /// Runs `helpdesk rules test`.
 pub fn run(args: TestArgs, settings: &Settings) -> Result<ExitCode, CliError> {
-    let rules = RuleSet::load(&args.file).map_err(|e| CliError::Failed(e.to_string()))?;
+    let rules =
+        RuleSet::load_within(&args.file, &settings.limits.rules()).map_err(|e| CliError::Failed(e.to_string()))?;
     let engine = engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?;
     let current = engine.triager();
     let candidate = current.with_rules(Arc::new(rules));
     let records = load_records(&args.input, args.format)?;
-    let limits = settings.triage_settings().limits;
+    let limits = settings.ticket_limits();
     let now = Utc::now();
     let mut lines = Vec::with_capacity(records.len());
     for record in records {

@@ -14,6 +14,7 @@ use clap::{Args, ValueEnum};
 use super::{
     csv_input::read_csv,
     json_input::{read_json, read_lines},
+    lines::{decode, refuse_undecodable},
     local::{CHUNK, LocalTriage},
     record::Record,
     remote::RemoteTriage,
@@ -109,7 +110,7 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
             }
         }
         Triage::Remote(remote) => {
-            let limits = settings.triage_settings().limits;
+            let limits = settings.ticket_limits();
             remote.run(records, args.store, &limits, &mut report).await.map_err(write_error)?;
         }
     }
@@ -122,12 +123,15 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
 /// extension names.
 pub fn load_records(input: &str, format: Option<InputFormat>) -> Result<Vec<Record>, CliError> {
     let name = name_of(input, "standard input");
-    let text = read_input(input).map_err(|e| CliError::Input { path: name.clone(), reason: e.to_string() })?;
+    let bytes = read_input(input).map_err(|e| CliError::Input { path: name.clone(), reason: e.to_string() })?;
+    let (text, undecodable) = decode(bytes);
     let format = match format {
         Some(format) => format,
         None => detect(input, &text)?,
     };
-    read_records(format, &text).map_err(|reason| CliError::Input { path: name, reason })
+    let mut records = read_records(format, &text).map_err(|reason| CliError::Input { path: name, reason })?;
+    refuse_undecodable(&mut records, &undecodable);
+    Ok(records)
 }
 
 /// The records of `text`, or why the input as a whole is unusable (a CSV header).
@@ -163,14 +167,14 @@ fn name_of(path: &str, dash: &str) -> String {
     if path == "-" { dash.to_owned() } else { path.to_owned() }
 }
 
-fn read_input(path: &str) -> io::Result<String> {
-    let mut text = String::new();
+fn read_input(path: &str) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
     if path == "-" {
-        io::stdin().lock().read_to_string(&mut text)?;
+        io::stdin().lock().read_to_end(&mut bytes)?;
     } else {
-        File::open(path)?.read_to_string(&mut text)?;
+        File::open(path)?.read_to_end(&mut bytes)?;
     }
-    Ok(text)
+    Ok(bytes)
 }
 
 fn open_output(path: &str) -> io::Result<Box<dyn Write>> {

@@ -4,7 +4,10 @@
 
 use csv::{ReaderBuilder, StringRecord, Trim};
 
-use super::record::{FIELD_NAMES, Field, Record};
+use super::{
+    lines::LineIndex,
+    record::{FIELD_NAMES, Field, Record},
+};
 use crate::domain::{FieldViolation, TicketDraft};
 
 /// Reads a CSV document, or says which header column is wrong.
@@ -12,17 +15,27 @@ pub fn read_csv(text: &str) -> Result<Vec<Record>, String> {
     let mut reader = ReaderBuilder::new().has_headers(true).trim(Trim::All).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| format!("line 1: cannot read the header row: {e}"))?.clone();
     let columns = columns(&header)?;
+    // The csv crate's own line count misses blank lines and CRLF line ends: lines are counted from
+    // the byte where each record starts (its position may point at the line break before it).
+    let lines = LineIndex::new(text);
+    let line_at = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| {
+            let from = usize::try_from(p.byte()).unwrap_or(usize::MAX).min(text.len());
+            let skipped = text.as_bytes()[from..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+            lines.line_of(from + skipped)
+        })
+    };
     let mut records = Vec::new();
     for row in reader.records() {
         let number = records.len() + 1;
         let record = match row {
             Ok(row) => {
-                let line = row.position().map_or(0, |p| p.line() as usize);
+                let line = line_at(row.position());
                 let (draft, problems) = draft_from_row(&columns, &row);
                 Record::read(number, line, draft, problems)
             }
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line() as usize);
+                let line = line_at(error.position());
                 let reason = match error.kind() {
                     csv::ErrorKind::UnequalLengths { len, .. } => {
                         format!("has {len} cells but the header row has {} columns", columns.len())
@@ -89,6 +102,16 @@ mod tests {
         assert!(records[1].problems[0].description.starts_with("line 3: bad CSV row"), "{:?}", records[1].problems);
         assert_eq!(records[2].problems[0].field, "priority");
         assert_eq!(records[2].draft.as_ref().map(|d| d.description.as_str()), Some("two\nlines"));
+    }
+
+    #[test]
+    fn lines_are_counted_with_blank_lines_and_crlf_from_where_each_record_starts() {
+        let lines = |text: &str| read_csv(text).expect("header").iter().map(|r| r.line).collect::<Vec<_>>();
+        let crlf = "title,description\r\nA,a\r\nshort\r\n\"B\r\nB\",b\r\nC,c,extra\r\n";
+        assert_eq!(lines(crlf), [2, 3, 4, 6]);
+        assert_eq!(lines("title,description\n\nA,a\n\n\nB,\"two\nlines\"\nC,c\n"), [3, 6, 8]);
+        let records = read_csv(crlf).expect("header");
+        assert!(records[3].problems[0].description.starts_with("line 6: bad CSV row"), "{:?}", records[3].problems);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{
     cli::{CliError, ticket_store::open_store},
     config::Settings,
     domain::Actor,
-    domain::{FieldViolation, Limits, validate_draft},
+    domain::{FieldViolation, TicketLimits, validate_draft},
     service::{BatchItem, Intake, ServiceError, ServiceErrorCode, decide_off_runtime, engine_from_settings},
     triage::TriageEngine,
 };
@@ -25,7 +25,7 @@ pub const CHUNK: usize = 100;
 /// The engine, the limits, and the intake when tickets are kept.
 pub struct LocalTriage {
     engine: Arc<TriageEngine>,
-    limits: Limits,
+    limits: TicketLimits,
     intake: Option<Intake>,
 }
 
@@ -41,7 +41,7 @@ impl LocalTriage {
     /// true, opens the configured store.
     pub async fn open(settings: &Settings, store: bool) -> Result<Self, CliError> {
         let engine = Arc::new(engine_from_settings(settings).map_err(|e| CliError::Setup(e.to_string()))?);
-        let limits = settings.triage_settings().limits;
+        let limits = settings.ticket_limits();
         let intake = match store {
             true => Some(
                 Intake::new(engine.clone(), open_store(settings).await?, limits).with_duplicates(settings.duplicates),

@@ -3,6 +3,7 @@
 mod command;
 mod csv_input;
 mod json_input;
+mod lines;
 mod local;
 mod proto_result;
 mod record;

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     cli::{CliError, connection::ConnectionArgs},
-    domain::{FieldViolation, Limits, validate_draft},
+    domain::{FieldViolation, TicketLimits, validate_draft},
     grpc::convert::draft_to_proto,
     proto::{
         StreamTriageRequest, TriageOutcome, batch_triage_service_client::BatchTriageServiceClient,
@@ -59,7 +59,7 @@ impl RemoteTriage {
         mut self,
         records: Vec<Record>,
         store: bool,
-        limits: &Limits,
+        limits: &TicketLimits,
         report: &mut Report<W>,
     ) -> io::Result<()> {
         let mut slots: Vec<Option<Slot>> = Vec::with_capacity(records.len());

@@ -12,7 +12,7 @@ use crate::{
 #[tokio::test]
 async fn updates_check_transitions_and_audit_what_changed() {
     let store = Store::open_memory().await.expect("store");
-    let tickets = Tickets::new(store.clone(), Limits::default());
+    let tickets = Tickets::new(store.clone(), TicketLimits::default());
     let id: TicketId = triaged(&store, 1, 0, "network", Category::Technical).await.ticket.ticket_id;
 
     let close =

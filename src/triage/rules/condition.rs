@@ -5,11 +5,9 @@ use serde_json::Value;
 
 use super::{
     field::{Facts, Field},
+    limits::{Budget, RulesLimits},
     operator::Test,
 };
-
-/// Deepest nesting of `all` / `any` / `not` groups accepted.
-const MAX_DEPTH: usize = 32;
 
 /// When a rule applies.
 #[derive(Debug, Clone)]
@@ -31,17 +29,29 @@ pub struct Problem {
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// Whether a limit of the document was reached (the message names it), rather than a mistake.
+    pub limit: bool,
 }
 
 /// A problem at `path`.
 pub(super) fn problem(path: &str, message: impl Into<String>) -> Problem {
-    Problem { path: path.to_owned(), message: message.into() }
+    Problem { path: path.to_owned(), message: message.into(), limit: false }
+}
+
+/// A limit of the document reached at `path` (the message names it).
+pub(super) fn limit_problem(path: &str, message: impl Into<String>) -> Problem {
+    Problem { path: path.to_owned(), message: message.into(), limit: true }
 }
 
 impl Condition {
-    /// Checks and compiles the condition at `path` in a rules document.
+    /// Checks and compiles the condition at `path` in a rules document, within the default limits.
     pub fn parse(value: &Value, path: &str) -> Result<Condition, Problem> {
-        parse(value, path, 0)
+        Condition::parse_within(value, path, &mut Budget::new(RulesLimits::default()))
+    }
+
+    /// Checks and compiles the condition at `path`, spending `budget` on its regexes.
+    pub fn parse_within(value: &Value, path: &str, budget: &mut Budget) -> Result<Condition, Problem> {
+        parse(value, path, 0, budget)
     }
 
     /// Whether the condition holds for these facts.
@@ -64,9 +74,12 @@ impl Condition {
     }
 }
 
-fn parse(value: &Value, path: &str, depth: usize) -> Result<Condition, Problem> {
-    if depth > MAX_DEPTH {
-        return Err(problem(path, format!("conditions nest deeper than {MAX_DEPTH} levels")));
+fn parse(value: &Value, path: &str, depth: usize, budget: &mut Budget) -> Result<Condition, Problem> {
+    let max = budget.limits().max_depth;
+    if depth > max {
+        let message =
+            format!("conditions nest deeper than {max} levels; at most {max} are allowed (limits.max_rules_depth)");
+        return Err(limit_problem(path, message));
     }
     let Value::Object(map) = value else {
         return Err(problem(path, "must be a mapping with `all`, `any`, `not` or `field`"));
@@ -75,7 +88,7 @@ fn parse(value: &Value, path: &str, depth: usize) -> Result<Condition, Problem> 
         if map.is_empty() {
             return Err(problem(path, "must have `all`, `any`, `not` or `field`"));
         }
-        return Test::parse(map, path).map(Condition::Test);
+        return Test::parse(map, path, budget).map(Condition::Test);
     };
     if map.len() != 1 {
         return Err(problem(path, format!("`{key}` must be the only key of its condition")));
@@ -89,7 +102,7 @@ fn parse(value: &Value, path: &str, depth: usize) -> Result<Condition, Problem> 
                 "must be one condition; to negate several, write `not: { any: [...] }` or `not: { all: [...] }`",
             ));
         }
-        return parse(inner, &inner_path, depth + 1).map(|c| Condition::Not(Box::new(c)));
+        return parse(inner, &inner_path, depth + 1, budget).map(|c| Condition::Not(Box::new(c)));
     }
     let Value::Array(items) = inner else {
         return Err(problem(&inner_path, "must be a list of conditions"));
@@ -97,7 +110,7 @@ fn parse(value: &Value, path: &str, depth: usize) -> Result<Condition, Problem> 
     let items: Vec<Condition> = items
         .iter()
         .enumerate()
-        .map(|(i, item)| parse(item, &format!("{inner_path}[{i}]"), depth + 1))
+        .map(|(i, item)| parse(item, &format!("{inner_path}[{i}]"), depth + 1, budget))
         .collect::<Result<_, _>>()?;
     Ok(if key == "all" { Condition::All(items) } else { Condition::Any(items) })
 }

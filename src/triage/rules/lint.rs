@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{
     analysis::{Prover, always, never},
+    limits::RulesLimits,
     load::{LoadError, check},
     model::{RuleSet, RulesError, RulesFormat},
 };
@@ -30,12 +31,15 @@ pub struct Finding {
     pub rule: Option<String>,
     /// Path of the key inside the rule or document (`when.all[1]`).
     pub path: String,
-    /// What was found: `syntax`, `invalid`, `duplicate-id`, `duplicate-priority`,
+    /// What was found: `syntax`, `invalid`, `limit`, `duplicate-id`, `duplicate-priority`,
     /// `undeclared-queue` (errors); `never-matches`, `shadowed`, `unused-queue`, `disabled` (warnings).
     pub kind: String,
     /// What is wrong, in words.
     pub message: String,
 }
+
+/// The kind of the findings of a document over one of its limits.
+pub const LIMIT: &str = "limit";
 
 /// Most implication steps one lint spends looking for shadowed rules.
 const SHADOW_BUDGET: usize = 1_000_000;
@@ -53,6 +57,11 @@ impl LintReport {
     /// Whether the document has errors (the rules do not load).
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The findings of a limit the document is over (each message names the setting and its value).
+    pub fn limits_reached(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.kind == LIMIT)
     }
 }
 
@@ -76,10 +85,16 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Lints rules written in `format`: every load error, or, when the rules load, the warnings of
-/// [`RuleSet::lint`]. Never panics, whatever the text.
+/// Lints rules written in `format` within the default limits: every load error, or, when the rules
+/// load, the warnings of [`RuleSet::lint`]. Never panics, whatever the text.
 pub fn lint_text(text: &str, format: RulesFormat) -> LintReport {
-    let mut report = match check(text, format) {
+    lint_text_within(text, format, &RulesLimits::default())
+}
+
+/// Lints rules written in `format` within `limits`; a document over one of them is an error of
+/// kind `limit` (and nothing past it is looked at).
+pub fn lint_text_within(text: &str, format: RulesFormat, limits: &RulesLimits) -> LintReport {
+    let mut report = match check(text, format, limits) {
         Ok(rules) => LintReport { findings: rules.lint(), rules: Some(rules) },
         Err(errors) => LintReport { rules: None, findings: errors.into_iter().map(error_finding).collect() },
     };
@@ -89,7 +104,9 @@ pub fn lint_text(text: &str, format: RulesFormat) -> LintReport {
 
 fn error_finding(LoadError { kind, error, .. }: LoadError) -> Finding {
     let (rule, path, message) = match error {
-        RulesError::Invalid { rule, path, message } => (rule, path, message),
+        RulesError::Invalid { rule, path, message } | RulesError::Limit { rule, path, message } => {
+            (rule, path, message)
+        }
         RulesError::Syntax { message, .. } => (None, "(document)".to_owned(), message),
         other => (None, "(document)".to_owned(), other.to_string()),
     };

@@ -1,18 +1,21 @@
 //! Reading a rules file: YAML, TOML or JSON text to a checked [`RuleSet`], the built-in rules, and
 //! the one place in triage that reads a file. Every problem of a document is collected (the lint
-//! reports them all); loading stops at the first.
+//! reports them all); loading stops at the first. A document over its limits (size, nesting, number
+//! of rules, regex memory) is refused before it costs more than they allow.
 
-use std::{collections::HashMap, path::Path};
+use std::{collections::HashMap, io::Read, path::Path};
 
 use serde_json::{Map, Value};
 
 use super::{
     actions::parse_actions,
     condition::{Condition, Problem},
+    limits::{Budget, RulesLimits},
     model::{Rule, RuleSet, RulesError, RulesFormat},
+    nesting::{self, Refusal},
     version::version,
 };
-use crate::domain::validation::MAX_NAME_CHARS;
+use crate::domain::{over_limit, validation::MAX_NAME_CHARS};
 
 /// The rules shipped with the service (`rules/default.yaml`).
 const BUILTIN: &str = include_str!("../../../rules/default.yaml");
@@ -22,7 +25,7 @@ const BUILTIN: &str = include_str!("../../../rules/default.yaml");
 pub(super) struct LoadError {
     /// Position in the file of the rule concerned; `None` for the document.
     pub index: Option<usize>,
-    /// `syntax`, `invalid`, `duplicate-id`, `duplicate-priority` or `undeclared-queue`.
+    /// `syntax`, `invalid`, `limit`, `duplicate-id`, `duplicate-priority` or `undeclared-queue`.
     pub kind: &'static str,
     /// The problem.
     pub error: RulesError,
@@ -35,25 +38,77 @@ impl RuleSet {
             .expect("the built-in rules/default.yaml is valid (checked by a unit test)")
     }
 
-    /// Reads and checks a rules file; the format follows the extension. Errors name the file.
+    /// Reads and checks a rules file within the default limits; the format follows the extension.
+    /// Errors name the file.
     pub fn load(path: &Path) -> Result<RuleSet, RulesError> {
-        let format = RulesFormat::from_path(path).ok_or_else(|| RulesError::UnknownFormat { path: path.to_owned() })?;
-        let text =
-            std::fs::read_to_string(path).map_err(|source| RulesError::Read { path: path.to_owned(), source })?;
-        RuleSet::parse(&text, format).map_err(|e| RulesError::InFile { path: path.to_owned(), source: Box::new(e) })
+        RuleSet::load_within(path, &RulesLimits::default())
     }
 
-    /// Checks rules written in `format`; the error is the first problem found.
+    /// Reads and checks a rules file within `limits` (a file over `max_document_bytes` is not read).
+    pub fn load_within(path: &Path, limits: &RulesLimits) -> Result<RuleSet, RulesError> {
+        let format = RulesFormat::from_path(path).ok_or_else(|| RulesError::UnknownFormat { path: path.to_owned() })?;
+        let text = read_document(path, limits)?;
+        RuleSet::parse_within(&text, format, limits)
+            .map_err(|e| RulesError::InFile { path: path.to_owned(), source: Box::new(e) })
+    }
+
+    /// Checks rules written in `format` within the default limits; the error is the first problem.
     pub fn parse(text: &str, format: RulesFormat) -> Result<RuleSet, RulesError> {
-        check(text, format).map_err(|errors| match errors.into_iter().next() {
+        RuleSet::parse_within(text, format, &RulesLimits::default())
+    }
+
+    /// Checks rules written in `format` within `limits`; the error is the first problem found.
+    pub fn parse_within(text: &str, format: RulesFormat, limits: &RulesLimits) -> Result<RuleSet, RulesError> {
+        check(text, format, limits).map_err(|errors| match errors.into_iter().next() {
             Some(first) => first.error,
             None => invalid(None, "(document)", "is not a valid rules document"),
         })
     }
 }
 
-/// Checks rules written in `format`, collecting every problem (in file order, the document's first).
-pub(super) fn check(text: &str, format: RulesFormat) -> Result<RuleSet, Vec<LoadError>> {
+/// The text of the rules file at `path`, never read past `limits.max_document_bytes`: a larger file
+/// is a limit error naming the file.
+pub fn read_document(path: &Path, limits: &RulesLimits) -> Result<String, RulesError> {
+    let failed = |source| RulesError::Read { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let size = file.metadata().map_err(failed)?.len();
+    let mut text = String::new();
+    file.take(limits.max_document_bytes as u64 + 1).read_to_string(&mut text).map_err(failed)?;
+    let bytes = usize::try_from(size).unwrap_or(usize::MAX).max(text.len());
+    match limits.document_refusal(bytes) {
+        Some(message) => Err(RulesError::InFile { path: path.to_owned(), source: Box::new(document_limit(message)) }),
+        None => Ok(text),
+    }
+}
+
+/// A limit of the whole document.
+fn document_limit(message: String) -> RulesError {
+    RulesError::Limit { rule: None, path: "(document)".to_owned(), message }
+}
+
+/// Checks rules written in `format` within `limits`, collecting every problem (in file order, the
+/// document's first). Its size and nesting are checked before it is parsed.
+pub(super) fn check(text: &str, format: RulesFormat, limits: &RulesLimits) -> Result<RuleSet, Vec<LoadError>> {
+    let refused = |message: String| vec![LoadError { index: None, kind: "limit", error: document_limit(message) }];
+    if let Some(message) = limits.document_refusal(text.len()) {
+        return Err(refused(message));
+    }
+    match nesting::check(text, format, limits.max_nesting()) {
+        Ok(()) => {}
+        Err(Refusal::TooDeep { depth }) => {
+            let (max, conditions) = (limits.max_nesting(), limits.max_depth);
+            return Err(refused(format!(
+                "the document nests at least {depth} levels deep; at most {max} are allowed \
+                 (limits.max_rules_depth = {conditions} condition levels, two document levels each, and 16 more)"
+            )));
+        }
+        Err(Refusal::Alias { line }) => {
+            return Err(refused(format!(
+                "line {line}: YAML aliases (*name) are not accepted in rules: an alias repeats its anchor's content, \
+                 so a short document could stand for a huge one; write the content out"
+            )));
+        }
+    }
     let syntax = |message: String| {
         vec![LoadError { index: None, kind: "syntax", error: RulesError::Syntax { format, message } }]
     };
@@ -62,7 +117,7 @@ pub(super) fn check(text: &str, format: RulesFormat) -> Result<RuleSet, Vec<Load
         RulesFormat::Toml => toml::from_str(text).map_err(|e| syntax(e.to_string()))?,
         RulesFormat::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
     };
-    from_document(&document)
+    from_document(&document, limits)
 }
 
 /// An `invalid` problem of the rule `rule` (or of the document) at `path`.
@@ -117,7 +172,7 @@ fn bool_at(map: &Map<String, Value>, key: &str, default: bool, rule: Option<&str
     }
 }
 
-fn from_document(document: &Value) -> Result<RuleSet, Vec<LoadError>> {
+fn from_document(document: &Value, limits: &RulesLimits) -> Result<RuleSet, Vec<LoadError>> {
     let Value::Object(top) = document else {
         let error = invalid(None, "(document)", "must be a mapping with name, default_queue and rules");
         return Err(vec![LoadError { index: None, kind: "invalid", error }]);
@@ -155,10 +210,20 @@ fn from_document(document: &Value) -> Result<RuleSet, Vec<LoadError>> {
             &no_rules
         }
     };
+    if items.len() > limits.max_rules {
+        let message = over_limit(items.len(), "rules", limits.max_rules, "limits.max_rules");
+        return Err(vec![LoadError {
+            index: None,
+            kind: "limit",
+            error: RulesError::Limit { rule: None, path: "rules".into(), message },
+        }]);
+    }
+    let mut budget = Budget::new(*limits);
     let mut rules: Vec<(usize, Rule)> = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        match parse_rule(item, index) {
+        match parse_rule(item, index, &mut budget) {
             Ok(rule) => rules.push((index, rule)),
+            Err(e @ RulesError::Limit { .. }) => fail(Some(index), "limit", e),
             Err(e) => fail(Some(index), "invalid", e),
         }
     }
@@ -248,7 +313,7 @@ fn duplicates(items: &[Value], fail: &mut impl FnMut(Option<usize>, &'static str
     }
 }
 
-fn parse_rule(item: &Value, index: usize) -> Result<Rule, RulesError> {
+fn parse_rule(item: &Value, index: usize, budget: &mut Budget) -> Result<Rule, RulesError> {
     let Value::Object(map) = item else {
         return Err(invalid(None, &format!("rules[{index}]"), "must be a mapping"));
     };
@@ -266,7 +331,11 @@ fn parse_rule(item: &Value, index: usize) -> Result<Rule, RulesError> {
         None => return Err(invalid(rule, "priority", "is required (rules run in ascending priority)")),
     };
     let when = map.get("when").ok_or_else(|| invalid(rule, "when", "is required"))?;
-    let when = Condition::parse(when, "when").map_err(|Problem { path, message }| invalid(rule, &path, message))?;
+    let when =
+        Condition::parse_within(when, "when", budget).map_err(|Problem { path, message, limit }| match limit {
+            true => RulesError::Limit { rule: rule.map(str::to_owned), path, message },
+            false => invalid(rule, &path, message),
+        })?;
     let then = parse_actions(map.get("then"), rule)?;
     Ok(Rule {
         id: id.clone(),

@@ -147,3 +147,83 @@ fn load_reads_a_file_and_names_it_in_errors() {
     assert!(missing.starts_with("cannot read rules file") && missing.contains("missing.toml"), "{missing}");
     assert!(matches!(RuleSet::load(&dir.path().join("rules.txt")), Err(RulesError::UnknownFormat { .. })));
 }
+
+/// A rule set whose one rule's condition is `all` groups `levels` deep around one test.
+fn nested(levels: usize, format: RulesFormat) -> String {
+    let (test, open, close) = match format {
+        RulesFormat::Toml => ("{ field = \"score\", op = \"gte\", value = 0.5 }", "{ all = [ ", " ] }"),
+        _ => ("{ \"field\": \"score\", \"op\": \"gte\", \"value\": 0.5 }", "{ \"all\": [ ", " ] }"),
+    };
+    let when = format!("{}{test}{}", open.repeat(levels), close.repeat(levels));
+    match format {
+        RulesFormat::Toml => format!(
+            "name = \"n\"\ndefault_queue = \"q\"\n[[rules]]\nid = \"r\"\npriority = 1\nwhen = {when}\nthen = {{ queue = \"x\" }}\n"
+        ),
+        RulesFormat::Json => format!(
+            "{{\"name\": \"n\", \"default_queue\": \"q\", \"rules\": [{{\"id\": \"r\", \"priority\": 1, \"when\": {when}, \
+             \"then\": {{\"queue\": \"x\"}}}}]}}"
+        ),
+        RulesFormat::Yaml => {
+            let mut text =
+                "name: n\ndefault_queue: q\nrules:\n  - id: r\n    priority: 1\n    then: { queue: x }\n    when:\n"
+                    .to_owned();
+            for level in 0..levels {
+                let indent = "  ".repeat(3 + 2 * level);
+                text.push_str(&format!("{indent}{}all:\n", if level == 0 { "" } else { "- " }));
+            }
+            text.push_str(&format!("{}- {test}\n", "  ".repeat(3 + 2 * levels)));
+            text
+        }
+    }
+}
+
+#[test]
+fn conditions_may_nest_as_deep_as_the_limit_in_every_format_and_no_deeper() {
+    for format in [RulesFormat::Yaml, RulesFormat::Json, RulesFormat::Toml] {
+        RuleSet::parse(&nested(32, format), format).unwrap_or_else(|e| panic!("{format}: 32 levels: {e}"));
+        let error = RuleSet::parse(&nested(33, format), format).expect_err("33 levels");
+        assert!(
+            matches!(&error, RulesError::Limit { message, .. }
+                if message == "conditions nest deeper than 32 levels; at most 32 are allowed (limits.max_rules_depth)"),
+            "{format}: {error}"
+        );
+    }
+    let flow = nested(32, RulesFormat::Json);
+    RuleSet::parse(&flow, RulesFormat::Yaml).expect("the JSON text is YAML too");
+}
+
+#[test]
+fn a_document_over_its_limits_is_refused_naming_them() {
+    let rule = |n: usize| format!("  - {{ id: r{n}, priority: {n}, when: {{ all: [] }}, then: {{ queue: q }} }}\n");
+    let many = format!("name: m\ndefault_queue: q\nrules:\n{}", (0..1_001).map(rule).collect::<String>());
+    let error = RuleSet::parse(&many, RulesFormat::Yaml).expect_err("too many rules");
+    assert_eq!(error.to_string(), "rules: 1001 rules; at most 1000 are allowed (limits.max_rules)");
+    let small = RulesLimits { max_document_bytes: 1024, ..RulesLimits::default() };
+    let error = RuleSet::parse_within(&many, RulesFormat::Yaml, &small).expect_err("too large");
+    assert_eq!(
+        error.to_string(),
+        format!("(document): {} bytes; at most 1024 are allowed (limits.max_rules_document_bytes)", many.len())
+    );
+    let deep = format!("name: [{}{}]\n", "[".repeat(100_000), "]".repeat(100_000));
+    let error = RuleSet::parse(&deep, RulesFormat::Yaml).expect_err("too deep");
+    assert!(error.to_string().contains("at most 80 are allowed (limits.max_rules_depth = 32"), "{error}");
+    let laughs = "name: &a [x, x, x]\ndefault_queue: q\nrules: [*a, *a]\n";
+    assert!(load_error(laughs).contains("line 3: YAML aliases (*name) are not accepted"), "{}", load_error(laughs));
+}
+
+#[test]
+fn the_built_in_and_fixture_rules_fit_in_a_tenth_of_every_limit() {
+    let d = RulesLimits::default();
+    let tenth = RulesLimits {
+        max_document_bytes: d.max_document_bytes / 10,
+        max_rules: d.max_rules / 10,
+        max_depth: d.max_depth / 10,
+        max_regex_bytes: d.max_regex_bytes / 10,
+        max_regex_dfa_bytes: d.max_regex_dfa_bytes / 10,
+        max_regex_total_bytes: d.max_regex_total_bytes / 10,
+    };
+    let fixture = include_str!("../../../tests/fixtures/candidate-rules.yaml");
+    for text in [include_str!("../../../rules/default.yaml"), fixture] {
+        RuleSet::parse_within(text, RulesFormat::Yaml, &tenth).expect("well within the limits");
+    }
+}

@@ -159,6 +159,16 @@ pub enum RulesError {
         /// What is wrong.
         message: String,
     },
+    /// The document is over one of its limits (the message names the setting and its value).
+    #[error("{}{path}: {message}", rule.as_ref().map(|r| format!("rule {r:?}: ")).unwrap_or_default())]
+    Limit {
+        /// The rule concerned, if the limit was reached inside one.
+        rule: Option<String>,
+        /// Path of the key inside the rule or document, `(document)` for the whole of it.
+        path: String,
+        /// Which limit, with its value.
+        message: String,
+    },
     /// A problem in a named file.
     #[error("rules file {}: {source}", path.display())]
     InFile {

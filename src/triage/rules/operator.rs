@@ -1,18 +1,15 @@
 //! Field tests `{field, op, value}`: the operators, their values checked against the field's kind
-//! (regexes compiled once), and how each is evaluated.
+//! (regexes compiled once, within the document's budget), and how each is evaluated.
 
 use std::fmt;
 
-use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
 use super::{
-    condition::{Problem, problem},
+    condition::{Problem, limit_problem, problem},
     field::{Actual, Facts, Field, Kind, canonical_name},
+    limits::{Budget, Pattern, RegexRefusal},
 };
-
-/// Largest compiled regex accepted, in bytes.
-const MAX_REGEX_BYTES: usize = 1 << 20;
 /// Tolerance of numeric equality.
 pub const EPSILON: f64 = 1e-9;
 /// Every operator, for error messages.
@@ -41,7 +38,7 @@ pub enum Op {
     /// Any of these is a substring of a text field, or an element of a list field.
     ContainsAny(Vec<String>),
     /// The regex (compiled once, case-insensitive) matches the text or any element of a list.
-    Matches(Regex),
+    Matches(Pattern),
     /// Above.
     Gt(f64),
     /// At least.
@@ -67,8 +64,8 @@ pub enum Operand {
 }
 
 impl Test {
-    /// Checks the test written as `map` at `path`.
-    pub fn parse(map: &Map<String, Value>, path: &str) -> Result<Test, Problem> {
+    /// Checks the test written as `map` at `path`, compiling a regex within `budget`.
+    pub fn parse(map: &Map<String, Value>, path: &str, budget: &mut Budget) -> Result<Test, Problem> {
         if let Some(key) = map.keys().find(|k| !matches!(k.as_str(), "field" | "op" | "value")) {
             return Err(problem(&format!("{path}.{key}"), "unknown key; a test has field, op and value"));
         }
@@ -83,7 +80,7 @@ impl Test {
         let op_name = text_of("op")?;
         let value_path = format!("{path}.value");
         let value = map.get("value").ok_or_else(|| problem(&value_path, "is required"))?;
-        let op = parse_op(&field, op_name, value, path).map_err(|p| match p {
+        let op = parse_op(&field, op_name, value, path, budget).map_err(|p| match p {
             Refusal::Op(why) => problem(&format!("{path}.op"), format!("{op_name} {why} (field {name})")),
             Refusal::At(p) => p,
         })?;
@@ -108,7 +105,7 @@ impl From<Problem> for Refusal {
     }
 }
 
-fn parse_op(field: &Field, op_name: &str, value: &Value, path: &str) -> Result<Op, Refusal> {
+fn parse_op(field: &Field, op_name: &str, value: &Value, path: &str, budget: &mut Budget) -> Result<Op, Refusal> {
     let value_path = format!("{path}.value");
     let kind = field.kind();
     let texts = |items: &Vec<Value>| -> Result<Vec<String>, Problem> {
@@ -147,8 +144,10 @@ fn parse_op(field: &Field, op_name: &str, value: &Value, path: &str) -> Result<O
             let Value::String(pattern) = value else {
                 return Err(problem(&value_path, "op matches needs a regex as a string").into());
             };
-            let regex = RegexBuilder::new(pattern).case_insensitive(true).size_limit(MAX_REGEX_BYTES).build();
-            Op::Matches(regex.map_err(|e| problem(&value_path, format!("invalid regex: {e}")))?)
+            Op::Matches(budget.compile(pattern).map_err(|refusal| match refusal {
+                RegexRefusal::Invalid(message) => problem(&value_path, message),
+                RegexRefusal::Limit(message) => limit_problem(&value_path, message),
+            })?)
         }
         "gt" | "gte" | "lt" | "lte" => {
             if kind != Kind::Number {
