@@ -39,8 +39,9 @@ fn ticket_id(raw: &str) -> Result<TicketId, Status> {
     Ok(id)
 }
 
-/// The filters of a ListTickets request, every bad one named at once.
-fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, Status> {
+/// The filters of a ListTickets request, every bad one named at once. Public for the fuzz targets
+/// (`fuzz/`), which run decoded requests through it.
+pub fn list_filter(m: &proto::ListTicketsRequest) -> Result<TicketFilter, Status> {
     let mut errors = ValidationErrors::default();
     let mut filter = TicketFilter { queue: filter_text("queue", m.queue.clone())?, ..TicketFilter::default() };
     match status_from_proto(m.status) {

@@ -49,8 +49,9 @@ impl PageRequest {
         self.page_size.max(1)
     }
 
-    /// The position after which this page starts, `None` for the first page.
-    pub(super) fn cursor<C: DeserializeOwned>(&self, fingerprint: &str) -> Result<Option<C>, StoreError> {
+    /// The position after which this page starts, `None` for the first page. Public (like
+    /// [`page`](Self::page)) for the fuzz targets (`fuzz/`), which decode arbitrary tokens.
+    pub fn cursor<C: DeserializeOwned>(&self, fingerprint: &str) -> Result<Option<C>, StoreError> {
         let Some(token) = self.page_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
@@ -71,7 +72,7 @@ impl PageRequest {
 
     /// The page made of `rows` (fetched with [`fetch_limit`](Self::fetch_limit)), with a token after
     /// the last item when more rows follow.
-    pub(super) fn page<T, C: Serialize>(&self, mut rows: Vec<T>, fingerprint: &str, key: impl Fn(&T) -> C) -> Page<T> {
+    pub fn page<T, C: Serialize>(&self, mut rows: Vec<T>, fingerprint: &str, key: impl Fn(&T) -> C) -> Page<T> {
         let size = usize::try_from(self.size()).unwrap_or(usize::MAX);
         if rows.len() <= size {
             return Page { items: rows, next_page_token: None };

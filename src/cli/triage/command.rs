@@ -134,8 +134,9 @@ pub fn load_records(input: &str, format: Option<InputFormat>) -> Result<Vec<Reco
     Ok(records)
 }
 
-/// The records of `text`, or why the input as a whole is unusable (a CSV header).
-fn read_records(format: InputFormat, text: &str) -> Result<Vec<Record>, String> {
+/// The records of `text`, or why the input as a whole is unusable (a CSV header). Public for the
+/// fuzz targets (`fuzz/`), which feed it arbitrary text.
+pub fn read_records(format: InputFormat, text: &str) -> Result<Vec<Record>, String> {
     Ok(match format {
         InputFormat::Json => read_json(text),
         InputFormat::Jsonl => read_lines(text),

@@ -11,5 +11,5 @@ mod remote;
 mod report;
 mod text_input;
 
-pub use command::{InputFormat, TriageArgs, load_records, run};
+pub use command::{InputFormat, TriageArgs, load_records, read_records, run};
 pub use record::Record;
