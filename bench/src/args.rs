@@ -88,6 +88,10 @@ pub struct Plan {
     pub cli_tickets: u64,
     /// Seconds of the soak (0: none).
     pub soak_secs: u64,
+    /// Seconds under four times the in-flight capacity.
+    pub overload_secs: f64,
+    /// Idle audit watches opened, and the seconds they idle.
+    pub idle_streams: (usize, f64),
 }
 
 impl Plan {
@@ -107,6 +111,8 @@ impl Plan {
                 duplicate_calls: (30, 3.0),
                 cli_tickets: 2_000,
                 soak_secs: args.soak_secs.unwrap_or(2),
+                overload_secs: 1.5,
+                idle_streams: (1_000, 1.0),
             }
         } else {
             Plan {
@@ -122,6 +128,8 @@ impl Plan {
                 duplicate_calls: (400, 15.0),
                 cli_tickets: 100_000,
                 soak_secs: args.soak_secs.unwrap_or(30),
+                overload_secs: 10.0,
+                idle_streams: (10_000, 30.0),
             }
         }
     }

@@ -31,7 +31,6 @@ impl Latencies {
     }
 
     /// How many latencies were recorded.
-    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.0.len()
     }

@@ -3,7 +3,8 @@
 //! helpdesk-client, and reports every scenario's throughput, latency percentiles, server CPU and
 //! memory at concurrency 1 and at saturation, each also as a ratio to Health/Check in the same run;
 //! plus the near-duplicate cost, a physical anchor (the same rows inserted raw through sea-orm), the
-//! CLI's rate, a memory soak and the targets of issue 12. Text on stdout, JSON with `--json`, the
+//! CLI's rate, a memory soak, the reliability figures (durability's cost, health under overload, idle
+//! streams) and the targets of issue 12. Text on stdout, JSON with `--json`, the
 //! docs page and chart with `--write-docs`.
 //!
 //! # Layout
@@ -12,6 +13,8 @@
 //! - `tickets`, `generated`, `load`, `latency`, `scenarios/`: the load generator and what each scenario calls.
 //! - `anchor`, `seed`, `db`, `duplicates`, `cli_run`: the raw-insert anchor, the near-duplicate
 //!   levels and the CLI run.
+//! - `durability`, `overload`, `idle`: what `synchronous=FULL` costs, health at four times the
+//!   in-flight capacity, and thousands of idle streams, each on a server of its own.
 //! - `run`, `goals`, `targets`: a whole run and the issue's targets.
 //! - `report/`, `table`, `format`, `docs_page`, `output`: the report as text, Markdown, SVG and JSON.
 
@@ -21,14 +24,17 @@ mod cli_run;
 mod db;
 mod docs_page;
 mod duplicates;
+mod durability;
 mod error;
 mod format;
 mod generated;
 mod goals;
+mod idle;
 mod latency;
 mod load;
 mod machine;
 mod output;
+mod overload;
 mod pinning;
 mod procstat;
 mod report;

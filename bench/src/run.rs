@@ -14,13 +14,13 @@ use helpdesk_client::proto;
 use crate::{
     anchor,
     args::{Args, Plan},
-    cli_run, duplicates,
+    cli_run, duplicates, durability,
     error::{BenchError, InStep},
-    generated, goals,
+    generated, goals, idle,
     load::{self, Measurement, Shape},
-    machine,
+    machine, overload,
     pinning::Pinning,
-    report::{Meta, Ratios, Report, ScenarioResult, Soak, SweepPoint},
+    report::{Meta, Ratios, Reliability, Report, ScenarioResult, Soak, SweepPoint},
     scenarios::{Op, Runner, budget, catalogue, catalogue::Scenario, for_secs, reads, stream},
     server::{self, Server, ServerSetup},
     tickets::{Record, TicketSource, read_records},
@@ -74,6 +74,7 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
         cache: args.cache,
         duplicates: args.duplicates,
         core: pinning.server_core,
+        env: Vec::new(),
     };
     let mut notes = vec![format!("load average when the run began: {}", load_average())];
     let mut server_log = Vec::new();
@@ -110,6 +111,14 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
             server_log.extend(server.logged());
             server.stop().await.in_step("stopping the server")?;
             measured
+        }
+    };
+
+    let reliability = match &args.target {
+        None => Some(reliability(&setup, scratch.path(), &source, &plan, &mut server_log).await?),
+        Some(_) => {
+            notes.push("--target: the durability, overload and idle-stream figures need servers the bench starts; not measured".to_owned());
+            None
         }
     };
 
@@ -166,6 +175,7 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
         stream_to_anchor,
         cli,
         soak: measured.soak,
+        reliability,
         targets: Vec::new(),
         server_log,
         notes,
@@ -173,6 +183,23 @@ pub async fn run(args: &Args, pinning: &Pinning) -> Result<Report, BenchError> {
     report.targets = goals::check(&report);
     report.meta.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Durability's cost, then health at four times the in-flight capacity, then idle streams.
+async fn reliability(
+    setup: &ServerSetup,
+    scratch: &Path,
+    source: &Arc<TicketSource>,
+    plan: &Plan,
+    server_log: &mut Vec<String>,
+) -> Result<Reliability, BenchError> {
+    let base = ServerSetup { duplicates: false, ..setup.clone() };
+    eprintln!("durability: power-loss (synchronous=FULL) and process-crash (NORMAL)");
+    let durability = durability::run(&base, scratch, source, plan, server_log).await?;
+    let overload = overload::run(&base, scratch, source, plan.overload_secs, server_log).await?;
+    let (streams, idle_secs) = plan.idle_streams;
+    let idle = idle::run(&base, scratch, source, streams, idle_secs, server_log).await?;
+    Ok(Reliability { durability, overload, idle })
 }
 
 fn result(s: Scenario, one: Measurement, saturated: Measurement, base: (&Measurement, &Measurement)) -> ScenarioResult {

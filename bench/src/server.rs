@@ -25,6 +25,8 @@ pub struct ServerSetup {
     pub duplicates: bool,
     /// The core to pin it to with `taskset -c`, if any.
     pub core: Option<usize>,
+    /// More settings, as `HELPDESK_*` variables (after the ones above, so they win).
+    pub env: Vec<(&'static str, String)>,
 }
 
 /// A running server started by the benchmark.
@@ -63,6 +65,7 @@ fn command(setup: &ServerSetup, args: &[&str]) -> Result<Command, String> {
         .env("HELPDESK_LOG_LEVEL", "warn")
         .env("HELPDESK_CACHE_ENABLED", setup.cache.to_string())
         .env("HELPDESK_ESCALATION_SWEEP_ENABLED", "false")
+        .envs(setup.env.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null());
     Ok(command)
 }
@@ -81,7 +84,7 @@ pub fn migrate(setup: &ServerSetup) -> Result<(), String> {
 }
 
 /// A loopback port nobody listens on right now.
-fn free_port() -> Result<u16, String> {
+pub fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free loopback port: {e}"))?;
     listener.local_addr().map(|a| a.port()).map_err(|e| format!("no free loopback port: {e}"))
 }

@@ -1,6 +1,6 @@
 //! The generated part of docs/benchmarks.md: when, where and how, every table, the targets, the chart.
 
-use super::{model::Report, tables};
+use super::{model::Report, reliability, tables};
 
 /// The Markdown between the page's markers; `chart` is the chart's path relative to the page.
 pub fn render(report: &Report, chart: &str, json: Option<&str>) -> String {
@@ -43,6 +43,15 @@ pub fn render(report: &Report, chart: &str, json: Option<&str>) -> String {
         out.push_str("\n### The same text stored again and again\n\n");
         out.push_str("TriageTicket stored, the same title and description every time (4 connections x 8 calls), with near-duplicate detection off and on, after so many copies were stored (the levels above 0 are seeded into the store directly; see the notes below).\n\n");
         out.push_str(&tables::duplicates(report).to_markdown());
+    }
+    if let Some(r) = &report.reliability {
+        out.push_str("\n### Durability\n\n");
+        out.push_str("Each setting on a fresh server of its own: `durability = \"power-loss\"` (the default, SQLite `synchronous=FULL`: an acknowledged ticket survives an OS crash or power loss) and `\"process-crash\"` (`NORMAL`: it survives the server's crash only). The last row of each group is FULL's figure over NORMAL's.\n\n");
+        out.push_str(&reliability::durability(r).to_markdown());
+        out.push_str(&format!("\n### Health at four times capacity\n\nA server of its own with `max_in_flight_requests = {}` is offered {} stored TriageTicket calls at once ({} connections x {}), each caller sending its next call as soon as it is answered, shed or not (no back-off). Health/Check is asked every 10 ms on a connection of its own and `GET /metrics` scraped every 100 ms on a new connection each time; the idle column is the same probes for 1 s just before.\n\n", r.overload.capacity, r.overload.offered.concurrency(), r.overload.offered.connections, r.overload.offered.streams));
+        out.push_str(&reliability::overload(r).to_markdown());
+        out.push_str("\n### Idle streams\n\nA server of its own; audit watches (`WatchAuditEntries` of `ticket.triaged`) opened 250 a connection and left idle, Health/Check asked every 100 ms meanwhile; then one stored ticket wakes them all.\n\n");
+        out.push_str(&reliability::idle(r).to_markdown());
     }
     out.push_str("\n### Other figures\n\n");
     for line in tables::findings(report) {

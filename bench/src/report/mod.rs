@@ -3,7 +3,8 @@
 pub mod chart;
 pub mod markdown;
 pub mod model;
+pub mod reliability;
 pub mod tables;
 pub mod text;
 
-pub use model::{Basis, CliRun, DuplicatePoint, Meta, Ratios, Report, ScenarioResult, Soak, SweepPoint};
+pub use model::{Basis, CliRun, DuplicatePoint, Meta, Ratios, Reliability, Report, ScenarioResult, Soak, SweepPoint};

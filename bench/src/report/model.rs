@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use crate::{anchor::Anchor, format, load::Measurement, targets::TargetCheck};
+use crate::{
+    anchor::Anchor, durability::DurabilityPoint, format, idle::IdleStreams, load::Measurement, overload::Overload,
+    targets::TargetCheck,
+};
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -27,12 +30,25 @@ pub struct Report {
     pub cli: Option<CliRun>,
     /// The soak.
     pub soak: Option<Soak>,
+    /// Durability's cost, health under overload and idle streams (servers the bench starts only).
+    pub reliability: Option<Reliability>,
     /// The targets of issue 12.
     pub targets: Vec<TargetCheck>,
     /// Lines the servers logged at warn or error.
     pub server_log: Vec<String>,
     /// Anything the reader should know about this run.
     pub notes: Vec<String>,
+}
+
+/// The reliability figures, each from a server of its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reliability {
+    /// `power-loss` and `process-crash`.
+    pub durability: Vec<DurabilityPoint>,
+    /// Four times the in-flight capacity.
+    pub overload: Overload,
+    /// Thousands of idle audit watches.
+    pub idle: IdleStreams,
 }
 
 /// When, where and how the run was made.

@@ -1,6 +1,6 @@
 //! The report on the terminal.
 
-use super::{model::Report, tables};
+use super::{model::Report, reliability, tables};
 
 /// The whole report as aligned text.
 pub fn render(report: &Report) -> String {
@@ -30,6 +30,15 @@ pub fn render(report: &Report) -> String {
     section(&mut out, "Latency against offered load", tables::sweep(report).to_text());
     if !report.duplicates.is_empty() {
         section(&mut out, "The same text stored again and again (4 x 8 calls)", tables::duplicates(report).to_text());
+    }
+    if let Some(r) = &report.reliability {
+        section(
+            &mut out,
+            "Durability: power-loss (FULL) against process-crash (NORMAL)",
+            reliability::durability(r).to_text(),
+        );
+        section(&mut out, "Health at four times the in-flight capacity", reliability::overload(r).to_text());
+        section(&mut out, "Idle streams", reliability::idle(r).to_text());
     }
     out.push('\n');
     for line in tables::findings(report) {
