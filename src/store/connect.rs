@@ -230,10 +230,14 @@ impl Store {
 
     /// Tries a write that changes nothing (the chain head rewritten as it is, committed with its
     /// fsync, the file's identity checked) while writes are in a fault: success ends the fault.
-    /// Nothing is done when there is none.
+    /// Nothing is done when there is none; after a full disk, not before the disk has room again
+    /// (a rewritten page can fit where a ticket does not).
     pub async fn probe_write(&self) -> Result<(), StoreError> {
-        if !self.faults.active() {
+        let Some(fault) = self.faults.current() else {
             return Ok(());
+        };
+        if fault == StorageFault::DiskFull && self.file.as_ref().is_some_and(|file| !file.has_room()) {
+            return Err(StoreError::found(fault));
         }
         let write = self.begin_write().await?;
         // A change SQLite cannot skip (it does not write a row updated to what it holds), undone in

@@ -133,9 +133,9 @@ impl Faults {
         }
     }
 
-    /// Whether writes are in a fault now.
-    pub(super) fn active(&self) -> bool {
-        self.state.borrow().is_some()
+    /// The fault writes are in now, if any.
+    pub(super) fn current(&self) -> Option<StorageFault> {
+        *self.state.borrow()
     }
 
     /// Whether a connection handed back now is closed rather than kept: while a fault of the files'
@@ -169,7 +169,21 @@ pub(super) struct FileIdentity {
     ino: u64,
 }
 
+/// Room a full disk must have again before a probe write may end its fault: a probe rewrites a page
+/// SQLite already has, which can succeed on a disk with no room for a ticket.
+pub(super) const ROOM_AFTER_DISK_FULL: u64 = 1 << 20;
+
 impl FileIdentity {
+    /// Whether the file system holding the file has [`ROOM_AFTER_DISK_FULL`] available to the
+    /// server (true when it cannot tell).
+    pub(super) fn has_room(&self) -> bool {
+        let folder = self.path.parent().unwrap_or(&self.path);
+        match rustix::fs::statvfs(folder) {
+            Ok(stats) => stats.f_bavail.saturating_mul(stats.f_frsize) >= ROOM_AFTER_DISK_FULL,
+            Err(_) => true,
+        }
+    }
+
     /// The identity of the file at `path` now.
     pub(super) fn of(path: &Path) -> std::io::Result<FileIdentity> {
         let meta = std::fs::metadata(path)?;
