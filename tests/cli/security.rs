@@ -154,8 +154,16 @@ async fn certificates_reload_on_sighup_and_tls_clients_use_a_token() {
         Err(_) => false,
     };
     assert!(!old, "a client trusting only the old CA no longer gets in");
-    let entries = rotated.list_audit(Default::default()).await.expect("listed");
-    assert!(entries.iter().any(|e| e.action == "tls.reloaded" && e.actor == "system:tls-reload"));
+    // The reload is logged before its audit entry is committed: the entry is waited for.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let entries = rotated.list_audit(Default::default()).await.expect("listed");
+        if entries.iter().any(|e| e.action == "tls.reloaded" && e.actor == "system:tls-reload") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no tls.reloaded entry: {entries:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert_eq!(server.terminate().0, 0);
 }
