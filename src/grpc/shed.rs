@@ -21,7 +21,10 @@ use governor::{Quota, RateLimiter, clock::Clock, clock::DefaultClock, state::key
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::{
+    sync::{OwnedSemaphorePermit, Semaphore},
+    time::Instant,
+};
 use tonic::{Code, Status, transport::server::TcpConnectInfo};
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
@@ -32,6 +35,10 @@ use crate::auth::Principal;
 const IN_FLIGHT_RETRY: Duration = Duration::from_millis(200);
 /// Callers the rate limiter remembers before it forgets those idle long enough to be full again.
 const REMEMBERED_CALLERS: usize = 10_000;
+/// How much sooner than its deadline a call is answered DEADLINE_EXCEEDED. tonic's transport keeps a
+/// timer of its own on `grpc-timeout`, outside these layers, that answers CANCELLED; tokio's timers
+/// tick in whole milliseconds, so a deadline one tick earlier is always this layer's to answer.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(1);
 
 /// Calls a second per caller (config key `rate_limit`); none by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +76,11 @@ impl ShedLayer {
     fn deadline<B>(&self, request: &Request<B>) -> Duration {
         let asked = request.headers().get("grpc-timeout").and_then(|v| v.to_str().ok()).and_then(grpc_timeout);
         asked.map_or(self.timeout, |asked| asked.min(self.timeout))
+    }
+
+    /// When the call is answered DEADLINE_EXCEEDED: [`DEADLINE_MARGIN`] before its deadline passes.
+    fn answer_by(deadline: Duration) -> Instant {
+        Instant::now() + deadline.saturating_sub(DEADLINE_MARGIN)
     }
 
     /// Whether the call at `path` may go on, holding its in-flight permit; or the answer that sheds it.
@@ -177,9 +189,11 @@ where
         match self.limits.admit(&request) {
             Ok(permit) => {
                 let deadline = self.limits.deadline(&request);
+                let answer_by = ShedLayer::answer_by(deadline);
                 ShedFuture::Admitted {
                     inner: self.inner.call(request),
-                    timer: tokio::time::sleep(deadline),
+                    timer: tokio::time::sleep_until(answer_by),
+                    answer_by,
                     deadline,
                     _permit: permit,
                 }
@@ -197,6 +211,7 @@ pin_project! {
         Admitted {
             #[pin] inner: F,
             #[pin] timer: tokio::time::Sleep,
+            answer_by: Instant,
             deadline: Duration,
             _permit: Option<OwnedSemaphorePermit>,
         },
@@ -213,11 +228,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            ShedFutureProjection::Admitted { inner, timer, deadline, .. } => {
+            ShedFutureProjection::Admitted { inner, timer, answer_by, deadline, .. } => {
                 if let Poll::Ready(answer) = inner.poll(cx) {
                     return Poll::Ready(answer);
                 }
-                match timer.poll(cx) {
+                // The clock decides, not only the timer: tonic's own timer, polled right after this
+                // one, may be registered with a timer wheel that has moved on in between.
+                let passed = Instant::now() >= *answer_by;
+                match if passed { Poll::Ready(()) } else { timer.poll(cx) } {
                     Poll::Ready(()) => {
                         let message = format!(
                             "the call's deadline of {} ms passed (grpc-timeout, or request_timeout_secs) before it \
