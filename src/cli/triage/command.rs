@@ -102,11 +102,24 @@ pub async fn run(args: TriageArgs, settings: &Settings) -> Result<ExitCode, CliE
     match triage {
         Triage::Local(local) => {
             let mut records = records.into_iter().peekable();
-            while records.peek().is_some() {
-                let chunk: Vec<Record> = records.by_ref().take(CHUNK).collect();
-                for outcome in local.decide_chunk(chunk).await {
-                    report.add(&outcome).map_err(write_error)?;
-                }
+            let mut next_chunk = || records.peek().is_some().then(|| records.by_ref().take(CHUNK).collect::<Vec<_>>());
+            let mut decided = match next_chunk() {
+                Some(chunk) => Some(local.decide_chunk(chunk).await),
+                None => None,
+            };
+            while let Some(outcomes) = decided.take() {
+                // The next chunk is triaged (on the blocking pool) while this one is written.
+                let (next, written) = tokio::join!(
+                    async {
+                        match next_chunk() {
+                            Some(chunk) => Some(local.decide_chunk(chunk).await),
+                            None => None,
+                        }
+                    },
+                    async { outcomes.iter().try_for_each(|outcome| report.add(outcome)) },
+                );
+                written.map_err(write_error)?;
+                decided = next;
             }
         }
         Triage::Remote(remote) => {
