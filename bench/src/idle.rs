@@ -65,12 +65,9 @@ pub async fn run(
 ) -> Result<IdleStreams, BenchError> {
     let step = "idle streams";
     let setup = ServerSetup { store: scratch.join("idle-streams"), ..base.clone() };
-    let mut server = Server::start(&setup).await.in_step(step)?;
+    let server = Server::start(&setup).await.in_step(step)?;
     let result = measure(&server.url, server.pid, source, streams, idle_secs).await;
-    server.alive().in_step(step)?;
-    server_log.extend(server.logged().into_iter().map(|l| format!("{step}: {l}")));
-    server.stop().await.in_step(step)?;
-    result.in_step(step)
+    server.finish(step, result, server_log).await
 }
 
 async fn measure(

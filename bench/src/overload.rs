@@ -112,12 +112,9 @@ pub async fn run(
         ],
         ..base.clone()
     };
-    let mut server = Server::start(&setup).await.in_step(step)?;
+    let server = Server::start(&setup).await.in_step(step)?;
     let result = measure(&server.url, &metrics_addr, server.pid, source, secs).await;
-    server.alive().in_step(step)?;
-    server_log.extend(server.logged().into_iter().map(|l| format!("{step}: {l}")));
-    server.stop().await.in_step(step)?;
-    result.in_step(step)
+    server.finish(step, result, server_log).await
 }
 
 async fn measure(

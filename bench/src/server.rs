@@ -12,6 +12,8 @@ use std::{
 
 use helpdesk_client::{HelpdeskClient, ServingStatus};
 
+use crate::error::{BenchError, InStep};
+
 /// How a server is set up.
 #[derive(Debug, Clone)]
 pub struct ServerSetup {
@@ -155,6 +157,19 @@ impl Server {
     pub fn logged(&self) -> Vec<String> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
+    }
+
+    /// Ends a step run on a server of its own: the server's log goes into `server_log` under the
+    /// step's name, the server is stopped, and then the step's own result is given back.
+    pub async fn finish<T>(
+        self,
+        step: &str,
+        measured: Result<T, String>,
+        server_log: &mut Vec<String>,
+    ) -> Result<T, BenchError> {
+        server_log.extend(self.logged().into_iter().map(|l| format!("{step}: {l}")));
+        self.stop().await.in_step(step)?;
+        measured.in_step(step)
     }
 
     /// Stops the server with SIGTERM (a graceful shutdown), killing it after 20 s.
